@@ -1,0 +1,31 @@
+"""`hotline agi`: the FastAGI server and the AMI follower that times the rings."""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from telephony.agi.routes import CallRoutes
+from telephony.agi.server import FastAGIServer
+from telephony.core.config import Settings
+from telephony.db.session import Database
+from telephony.pbx.ringtimes import RingTracker
+
+log = logging.getLogger(__name__)
+
+
+def serve(settings: Settings) -> None:
+    db = Database(settings.db_url)
+    rings = RingTracker()
+    stop = threading.Event()
+    server = FastAGIServer(settings.bind_host, settings.agi_port)
+    CallRoutes(settings, db, rings).register(server)
+
+    threading.Thread(target=rings.follow, args=(settings, stop), name="ami", daemon=True).start()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    server.serve_in_thread()
+    log.info("FastAGI listening on %s:%d", settings.bind_host, settings.agi_port)
+    stop.wait()
+    server.shutdown()
+    server.server_close()

@@ -1,0 +1,138 @@
+"""The AGI routes of one call: `incoming` (IVR, then the queue) and `call-end` (the log row)."""
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime, timezone
+
+from telephony.agi import variables as V
+from telephony.agi.server import FastAGIServer
+from telephony.agi.session import SocketAGI
+from telephony.core.callerid import clean_text
+from telephony.core.config import Settings
+from telephony.db.session import Database
+from telephony.directory import find_resident_by_phone
+from telephony.ivr.flow import HotlineIVR
+from telephony.logging import calllog
+from telephony.logging.calllog import CallOutcome, epoch_to_utc
+from telephony.pbx.ringtimes import RingTracker
+
+log = logging.getLogger(__name__)
+
+
+class CallRoutes:
+    def __init__(self, settings: Settings, db: Database, rings: RingTracker):
+        self.settings, self.db, self.rings = settings, db, rings
+
+    def register(self, server: FastAGIServer) -> None:
+        server.add_route("incoming", self.incoming)
+        server.add_route("call-end", self.call_end)
+
+    # -- 1. the call arrives: greeting, menu, caller and unit, then a queue ----
+    def incoming(self, agi: SocketAGI) -> None:
+        uniqueid = agi.env["agi_uniqueid"]
+        invite_ts, answer_ts = agi.var(V.INVITE_TS), agi.var(V.ANSWER_TS)
+        number = clean_text(_cid(agi.env.get("agi_callerid")), self.settings.caller_id_max_chars)
+        cid_name = clean_text(_cid(agi.env.get("agi_calleridname")), self.settings.caller_id_max_chars)
+
+        with self.db.session() as s:
+            resident = find_resident_by_phone(s, number)
+            calllog.open_call(
+                s, uniqueid=uniqueid,
+                started_at=epoch_to_utc(invite_ts) or datetime.now(timezone.utc),
+                caller_number=number,
+                caller_name=resident.name if resident else cid_name,
+                resident_id=resident.id if resident else None,
+                unit=resident.unit if resident else None,
+                ivr_answer_ms=_ms_between(invite_ts, answer_ts),
+            )
+            known_unit = resident.unit if resident else None
+
+        choice = HotlineIVR(agi, self.settings, self.db).run(
+            known_unit, greeted=lambda: agi.set_variable(V.GREETED, "1"))
+
+        with self.db.session() as s:
+            calllog.update_call(s, uniqueid, category=choice.category, urgency=choice.urgency,
+                                department=choice.department, unit=choice.unit)
+        # Also in the CDR, so a call Python loses later can still be rebuilt with them.
+        agi.set_variable("CDR(userfield)", f"{choice.category};{choice.department};{choice.unit or ''}")
+        agi.stream_file(str(self.settings.prompts_dir / f"connect_{choice.department}"))
+        agi.set_variable(V.QUEUE, self.settings.queue_name(choice.department))
+
+    # -- 2. the call ends (hangup handler): complete the row ------------------
+    def call_end(self, agi: SocketAGI) -> None:
+        uniqueid = agi.env["agi_uniqueid"]
+        get = agi.var
+        answer = self.rings.pop(uniqueid, wait_s=1.0)
+        agent = get(V.MEMBERNAME) or (answer.agent if answer else "")
+        rec_base = get(V.REC_BASE)
+        message = get(V.MESSAGE)
+
+        if agent:
+            disposition = "answered"
+        elif message and os.path.exists(message):
+            disposition = "voicemail"
+        else:
+            disposition = "abandoned"
+
+        source = get(V.HANGUP_SOURCE)
+        caller_channel = agi.env.get("agi_channel", "")
+        if not source:
+            hangup_by = "system"
+        elif source == caller_channel:
+            hangup_by = "caller"
+        elif agent and (source == (answer.member_channel if answer else None)
+                        or source.startswith(f"PJSIP/{agent}-")):
+            hangup_by = "agent"
+        else:
+            hangup_by = "system"
+
+        recordings = {}
+        if agent and rec_base:
+            recordings = {leg: f"{rec_base}-{leg}.wav" for leg in ("caller", "agent", "mixed")}
+        if disposition == "voicemail":
+            recordings["caller"] = message
+
+        queue = get(V.QUEUE)
+        outcome = CallOutcome(
+            ended_at=epoch_to_utc(get(V.END_TS)) or datetime.now(timezone.utc),
+            disposition=disposition,
+            hangup_by=hangup_by,
+            department=_department_of(queue, self.settings),
+            agent=agent or None,
+            answered_at=epoch_to_utc(answer.answered_at) if answer else None,
+            ring_ms=answer.ring_ms if answer else None,
+            queue_wait_ms=_int(get(V.QUEUEWAIT_MS)),
+            talk_ms=_int(get(V.ANSWEREDTIME_MS)) if agent else None,
+            recordings=recordings,
+        )
+        with self.db.session() as s:
+            call = calllog.get_call(s, uniqueid)
+            if call is None:  # the incoming route never wrote it (DB was down then)
+                return
+            calllog.finish_call(call, outcome, self.settings.ring_cadence_ms)
+
+
+def _cid(value: str | None) -> str | None:
+    return None if value in (None, "", "unknown") else value
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _ms_between(start: str, end: str) -> int | None:
+    try:
+        return round((float(end) - float(start)) * 1000)
+    except (TypeError, ValueError):
+        return None
+
+
+def _department_of(queue: str, settings: Settings) -> str | None:
+    for dept in settings.departments:
+        if settings.queue_name(dept) == queue:
+            return dept
+    return None

@@ -1,0 +1,24 @@
+"""Dialplan variable names shared by asterisk/extensions.conf and the AGI routes."""
+
+# Set by the dialplan before Python runs
+INVITE_TS = "HOTLINE_INVITE_TS"  # epoch.ms when the INVITE reached the dialplan
+ANSWER_TS = "HOTLINE_ANSWER_TS"  # epoch.ms after Answer()
+REC_BASE = "HOTLINE_REC_BASE"  # recordings path prefix: BASE-{caller,agent,mixed}.wav
+
+# Set by Python for the dialplan
+QUEUE = "HOTLINE_QUEUE"  # the department queue to join; empty = fail-safe
+AGI_ERROR = "HOTLINE_AGI_ERROR"  # set when a route failed; the dialplan goes fail-safe
+GREETED = "HOTLINE_GREETED"  # the greeting was played (fail-safe doesn't replay it)
+
+# Set by the dialplan for the call-end route
+HANGUP_SOURCE = "HOTLINE_HANGUP_SOURCE"  # CHANNEL(hangupsource)
+END_TS = "HOTLINE_END_TS"
+OVERFLOW_FROM = "HOTLINE_OVERFLOW_FROM"
+MESSAGE = "HOTLINE_MESSAGE"  # path of a message left when nobody answered
+
+# Set by app_queue on the caller's channel
+QUEUESTATUS = "QUEUESTATUS"
+QUEUEWAIT_MS = "QUEUEWAIT_MS"
+ANSWEREDTIME_MS = "ANSWEREDTIME_MS"
+MEMBERNAME = "MEMBERNAME"  # setinterfacevar=yes: the agent who answered
+ABANDONED = "ABANDONED"

@@ -1,0 +1,170 @@
+"""The `hotline` command."""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+from sqlalchemy import select
+
+from telephony.core.config import Settings, load_settings
+from telephony.db.models import Agent, Call, Resident
+from telephony.db.session import Database, migrate
+from telephony.directory import DirectoryError, add_agent, import_residents
+from telephony.logging.calllog import call_to_dict
+
+
+def with_settings(fn):
+    """Every command takes --data-dir (or HOTLINE_DATA_DIR) to pick its instance."""
+    @click.option("--data-dir", type=click.Path(path_type=Path), envvar="HOTLINE_DATA_DIR",
+                  default="var", show_default=True, help="the instance's data directory")
+    @functools.wraps(fn)
+    def wrapper(data_dir, **kwargs):
+        return fn(load_settings(data_dir=data_dir, **_port_overrides(kwargs)), **kwargs)
+    return wrapper
+
+
+def _port_overrides(kwargs: dict) -> dict:
+    return {k: kwargs.pop(k) for k in ("sip_port", "agi_port", "ami_port", "api_port") if k in kwargs}
+
+
+def _db(settings: Settings) -> Database:
+    migrate(settings.db_url)
+    return Database(settings.db_url)
+
+
+def _apply_to_running(settings: Settings) -> None:
+    """Re-render Asterisk's config and reload it, if this instance is running."""
+    from telephony.pbx.ami import reload_asterisk
+    from telephony.pbx.render import render
+    from telephony.up import instance_file
+
+    info = instance_file(settings)
+    if info.exists():
+        settings.ami_port = json.loads(info.read_text())["ami_port"]
+    render(settings, Database(settings.db_url))
+    if reload_asterisk(settings):
+        click.echo("applied to the running hotline")
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True)
+def main(verbose: bool) -> None:
+    """The resident hotline."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--sip-port", type=int)
+@click.option("--agi-port", type=int)
+@click.option("--ami-port", type=int)
+@click.option("--api-port", type=int)
+@click.option("--no-demo", is_flag=True, help="don't load the demo property into an empty database")
+@with_settings
+def up(settings: Settings, no_demo: bool) -> None:
+    """Start Asterisk, the FastAGI server and the API in the foreground."""
+    from telephony.up import up as run_up
+
+    sys.exit(run_up(settings, demo=not no_demo))
+
+
+@main.command(hidden=True)
+@click.argument("service", type=click.Choice(["agi", "api"]))
+@with_settings
+def serve(settings: Settings, service: str) -> None:
+    """One of the instance's services (what `hotline up` starts)."""
+    if service == "agi":
+        from telephony.agi.app import serve as serve_agi
+
+        serve_agi(settings)
+    else:
+        import uvicorn
+
+        from telephony.api.main import create_app
+
+        uvicorn.run(create_app(settings), host=settings.bind_host, port=settings.api_port,
+                    log_level="warning")
+
+
+@main.group()
+def agents() -> None:
+    """Agents: the people who answer."""
+
+
+@agents.command("add")
+@click.argument("number")
+@click.option("--name", required=True)
+@click.option("--department", required=True)
+@click.option("--password", required=True, help="SIP password for the agent's phone")
+@with_settings
+def agents_add(settings: Settings, number: str, name: str, department: str, password: str) -> None:
+    db = _db(settings)
+    try:
+        with db.session() as s:
+            add_agent(s, number=number, name=name, department=department, password=password,
+                      realm=settings.sip_realm, departments=settings.departments)
+    except DirectoryError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"agent {number} added to {department}")
+    _apply_to_running(settings)
+
+
+@agents.command("list")
+@with_settings
+def agents_list(settings: Settings) -> None:
+    with _db(settings).session() as s:
+        for a in s.scalars(select(Agent).order_by(Agent.number)):
+            click.echo(f"{a.number}\t{a.name}\t{a.department}")
+
+
+@main.group()
+def residents() -> None:
+    """Residents: who calls, from which unit."""
+
+
+@residents.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_settings
+def residents_import(settings: Settings, file: Path) -> None:
+    try:
+        with _db(settings).session() as s:
+            count = import_residents(s, file)
+    except (DirectoryError, UnicodeDecodeError) as e:
+        raise click.ClickException(f"nothing imported: {e}") from None
+    click.echo(f"{count} residents imported")
+
+
+@residents.command("list")
+@with_settings
+def residents_list(settings: Settings) -> None:
+    with _db(settings).session() as s:
+        for r in s.scalars(select(Resident).order_by(Resident.unit)):
+            click.echo(f"{r.id}\t{r.unit}\t{r.name}\t{r.phone}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per line")
+@click.option("--limit", type=int, default=20, show_default=True)
+@with_settings
+def calls(settings: Settings, as_json: bool, limit: int) -> None:
+    """The call log, newest first."""
+    tz = ZoneInfo(settings.timezone)
+    with _db(settings).session() as s:
+        rows = list(s.scalars(select(Call).order_by(Call.started_at.desc(), Call.id.desc()).limit(limit)))
+        for call in rows:
+            row = call_to_dict(call, tz)
+            if as_json:
+                click.echo(json.dumps(row, ensure_ascii=False))
+            else:
+                click.echo("  ".join(str(row[k] or "-") for k in (
+                    "started_at", "caller_number", "unit", "category", "department", "agent",
+                    "rings", "disposition")))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""The one typed settings object.
+
+Precedence: explicit overrides (CLI flags) > environment (HOTLINE_*) >
+config file (HOTLINE_CONFIG, else DATA_DIR/hotline.toml) > defaults.
+The company's standards (ring cadence, ring limit, hold limit) live here,
+never as literals in the code.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class Department(BaseModel):
+    name_zh: str
+    name_en: str
+
+
+class Category(BaseModel):
+    name_zh: str
+    name_en: str
+    department: str
+    urgency: str = "normal"
+
+
+def _default_departments() -> dict[str, Department]:
+    return {
+        "service": Department(name_zh="客服中心", name_en="Customer service"),
+        "engineering": Department(name_zh="工程维修", name_en="Engineering and repairs"),
+        "security": Department(name_zh="秩序维护", name_en="Security"),
+        "cleaning": Department(name_zh="保洁", name_en="Cleaning"),
+        "billing": Department(name_zh="收费", name_en="Billing"),
+        "manager": Department(name_zh="经理", name_en="Manager"),
+    }
+
+
+def _default_categories() -> dict[str, Category]:
+    return {
+        "repair": Category(name_zh="报修", name_en="Repair", department="engineering"),
+        "complaint": Category(name_zh="投诉", name_en="Complaint", department="service"),
+        "inquiry": Category(name_zh="咨询", name_en="Inquiry", department="service"),
+        "billing": Category(name_zh="缴费", name_en="Billing", department="billing"),
+        "suggestion": Category(name_zh="建议", name_en="Suggestion", department="service"),
+        "emergency": Category(
+            name_zh="紧急求助", name_en="Emergency", department="security", urgency="urgent"
+        ),
+        "reception": Category(name_zh="人工服务", name_en="Reception", department="service"),
+    }
+
+
+def _default_menu() -> dict[str, str]:
+    return {
+        "1": "repair",
+        "2": "complaint",
+        "3": "inquiry",
+        "4": "billing",
+        "5": "suggestion",
+        "9": "emergency",
+        "0": "reception",
+    }
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore")
+
+    # Where this instance keeps its database, config, recordings and logs.
+    data_dir: Path = Path("var")
+    database_url: str | None = None  # default: sqlite:///DATA_DIR/hotline.db
+
+    # Company and number
+    company_name: str = "和美"
+    greeting_text: str = "您好，{company}物业服务中心，请问有什么可以帮您？"
+    hotline_number: str = "8000"
+    timezone: str = "Asia/Shanghai"
+
+    # Network: everything binds to one address (loopback until auth lands).
+    bind_host: str = "127.0.0.1"
+    sip_port: int = 5060
+    agi_port: int = 4573
+    ami_port: int = 5038
+    api_port: int = 8000
+    rtp_port_start: int = 10000
+    rtp_port_end: int = 20000
+    sip_realm: str = "hotline"
+
+    # Answering standards
+    ring_cadence_ms: int = 5000  # China: 1 s on, 4 s off
+    ring_limit: int = 3  # answer within three rings
+    hold_limit_s: int = 20
+    queue_timeout_s: int = 30  # in the department queue before overflowing to reception
+    overflow_timeout_s: int = 60  # in the reception queue before taking a message
+    queue_strategy: str = "ringall"  # anyone who hears the phone picks it up
+
+    # IVR
+    menu: dict[str, str] = Field(default_factory=_default_menu)
+    categories: dict[str, Category] = Field(default_factory=_default_categories)
+    departments: dict[str, Department] = Field(default_factory=_default_departments)
+    reception_department: str = "service"
+    menu_timeout_s: int = 5
+    menu_attempts: int = 2
+    unit_attempts: int = 3
+    unit_digit_timeout_s: int = 6
+    caller_id_max_chars: int = 128
+
+    # Asterisk
+    asterisk_root: Path | None = Path("/var/lib/hotline/asterisk-root")  # chroot when no system asterisk
+    ami_user: str = "hotline"
+    ami_secret: str | None = None  # default: generated once per data dir
+
+    # Rebuilding calls from Asterisk's own records when Python missed them
+    reconcile_interval_s: float = 3.0
+    reconcile_grace_s: float = 2.0
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, _config_file()))
+
+    @model_validator(mode="after")
+    def _check_references(self) -> "Settings":
+        for digit, category in self.menu.items():
+            if digit not in "0123456789" or len(digit) != 1:
+                raise ValueError(f"menu key {digit!r} must be one digit")
+            if category not in self.categories:
+                raise ValueError(f"menu {digit} names unknown category {category!r}")
+        for key, category in self.categories.items():
+            if category.department not in self.departments:
+                raise ValueError(f"category {key} names unknown department {category.department!r}")
+        if self.reception_department not in self.departments:
+            raise ValueError(f"unknown reception department {self.reception_department!r}")
+        if self.ring_cadence_ms <= 0:
+            raise ValueError("ring_cadence_ms must be positive")
+        self.data_dir = self.data_dir.resolve()
+        return self
+
+    # Derived paths: one place decides where things live.
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'hotline.db'}"
+
+    @property
+    def asterisk_dir(self) -> Path:
+        return self.data_dir / "asterisk"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
+
+    @property
+    def prompts_dir(self) -> Path:
+        return self.data_dir / "prompts"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.data_dir / "run"
+
+    @property
+    def member_ring_timeout_s(self) -> int:
+        """How long one agent's phone rings before the queue tries again."""
+        return self.ring_limit * self.ring_cadence_ms // 1000
+
+    def queue_name(self, department: str) -> str:
+        return f"dept-{department}"
+
+    @property
+    def greeting(self) -> str:
+        return self.greeting_text.format(company=self.company_name)
+
+
+def _config_file() -> Path:
+    explicit = os.environ.get("HOTLINE_CONFIG")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("HOTLINE_DATA_DIR", "var")) / "hotline.toml"
+
+
+def rings_for(ring_ms: int, cadence_ms: int) -> int:
+    """A call answered after ring_ms of ringing rang floor(t / cadence) + 1 times."""
+    return ring_ms // cadence_ms + 1
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings for one instance; overrides (CLI flags) win over everything."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    if "data_dir" in clean:
+        # The config file is found beside the data dir, so set it before reading.
+        os.environ["HOTLINE_DATA_DIR"] = str(clean["data_dir"])
+    return Settings(**clean)

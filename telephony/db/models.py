@@ -1,0 +1,62 @@
+"""The tables: residents, agents, and the call log (《用户来电来访登记表》)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Resident(Base):
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(32), index=True)  # digits only
+    unit: Mapped[str] = mapped_column(String(32), index=True)  # building-entrance-room
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)  # SIP username
+    name: Mapped[str] = mapped_column(String(100))
+    department: Mapped[str] = mapped_column(String(40), index=True)
+    # md5(number:realm:password); Asterisk's md5_cred, so no clear password is kept.
+    sip_ha1: Mapped[str] = mapped_column(String(32))
+
+
+class Call(Base):
+    __tablename__ = "calls"
+    __table_args__ = (UniqueConstraint("uniqueid", name="uq_calls_uniqueid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uniqueid: Mapped[str] = mapped_column(String(64))  # the caller channel's Asterisk UNIQUEID
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    caller_number: Mapped[str | None] = mapped_column(Text)  # as received: inert text
+    caller_name: Mapped[str | None] = mapped_column(Text)
+    resident_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    unit: Mapped[str | None] = mapped_column(String(32), index=True)
+    category: Mapped[str | None] = mapped_column(String(40), index=True)
+    urgency: Mapped[str | None] = mapped_column(String(20))
+    department: Mapped[str | None] = mapped_column(String(40), index=True)
+    agent: Mapped[str | None] = mapped_column(String(20), index=True)
+    ivr_answer_ms: Mapped[int | None] = mapped_column(Integer)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ring_ms: Mapped[int | None] = mapped_column(Integer)
+    rings: Mapped[int | None] = mapped_column(Integer)
+    queue_wait_ms: Mapped[int | None] = mapped_column(Integer)
+    talk_ms: Mapped[int | None] = mapped_column(Integer)
+    disposition: Mapped[str | None] = mapped_column(String(20), index=True)
+    hangup_by: Mapped[str | None] = mapped_column(String(20))
+    recording_caller: Mapped[str | None] = mapped_column(Text)
+    recording_agent: Mapped[str | None] = mapped_column(Text)
+    recording_mixed: Mapped[str | None] = mapped_column(Text)
+    # Where the row came from: "agi" (live) or "rebuilt" (from CDR + queue_log).
+    source: Mapped[str] = mapped_column(String(20), default="agi")

@@ -1,0 +1,121 @@
+"""The call log: one row per call, written as the call goes, read by everything else."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from telephony.core.config import rings_for
+from telephony.db.models import Call
+
+DISPOSITIONS = ("answered", "abandoned", "voicemail", "failed")
+HANGUP_BY = ("caller", "agent", "system")
+
+
+@dataclass
+class CallOutcome:
+    """How a call ended, from the dialplan (live) or Asterisk's records (rebuilt)."""
+
+    ended_at: datetime
+    disposition: str
+    hangup_by: str | None = None
+    department: str | None = None
+    agent: str | None = None
+    answered_at: datetime | None = None
+    ring_ms: int | None = None
+    queue_wait_ms: int | None = None
+    talk_ms: int | None = None
+    recordings: dict[str, str | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.disposition not in DISPOSITIONS:
+            raise ValueError(f"disposition {self.disposition!r}")
+        if self.hangup_by is not None and self.hangup_by not in HANGUP_BY:
+            raise ValueError(f"hangup_by {self.hangup_by!r}")
+
+
+def get_call(s: Session, uniqueid: str) -> Call | None:
+    return s.scalars(select(Call).where(Call.uniqueid == uniqueid)).first()
+
+
+def open_call(s: Session, *, uniqueid: str, started_at: datetime, **fields) -> Call:
+    """The row exists from the first second of the call (idempotent per uniqueid)."""
+    call = get_call(s, uniqueid)
+    if call is None:
+        call = Call(uniqueid=uniqueid, started_at=started_at, **fields)
+        s.add(call)
+        s.flush()
+    return call
+
+
+def update_call(s: Session, uniqueid: str, **fields) -> Call | None:
+    call = get_call(s, uniqueid)
+    if call is not None:
+        for name, value in fields.items():
+            setattr(call, name, value)
+    return call
+
+
+def finish_call(call: Call, outcome: CallOutcome, ring_cadence_ms: int) -> Call:
+    call.ended_at = outcome.ended_at
+    call.disposition = outcome.disposition
+    call.hangup_by = outcome.hangup_by
+    call.department = outcome.department or call.department
+    call.agent = outcome.agent
+    call.answered_at = outcome.answered_at
+    call.ring_ms = outcome.ring_ms
+    call.rings = rings_for(outcome.ring_ms, ring_cadence_ms) if outcome.ring_ms is not None else None
+    call.queue_wait_ms = outcome.queue_wait_ms
+    call.talk_ms = outcome.talk_ms
+    call.recording_caller = outcome.recordings.get("caller")
+    call.recording_agent = outcome.recordings.get("agent")
+    call.recording_mixed = outcome.recordings.get("mixed")
+    return call
+
+
+def _iso(value: datetime | None, tz: ZoneInfo) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite hands back naive datetimes; we store UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(tz).isoformat(timespec="milliseconds")
+
+
+def call_to_dict(call: Call, tz: ZoneInfo) -> dict:
+    """The log row's public shape (API and `hotline calls --json`)."""
+    return {
+        "id": call.id,
+        "uniqueid": call.uniqueid,
+        "started_at": _iso(call.started_at, tz),
+        "ended_at": _iso(call.ended_at, tz),
+        "caller_number": call.caller_number,
+        "caller_name": call.caller_name,
+        "resident_id": call.resident_id,
+        "unit": call.unit,
+        "category": call.category,
+        "urgency": call.urgency,
+        "department": call.department,
+        "agent": call.agent,
+        "ivr_answer_ms": call.ivr_answer_ms,
+        "answered_at": _iso(call.answered_at, tz),
+        "ring_ms": call.ring_ms,
+        "rings": call.rings,
+        "queue_wait_ms": call.queue_wait_ms,
+        "talk_ms": call.talk_ms,
+        "disposition": call.disposition,
+        "hangup_by": call.hangup_by,
+        "recording": {
+            "caller": call.recording_caller,
+            "agent": call.recording_agent,
+            "mixed": call.recording_mixed,
+        },
+    }
+
+
+def epoch_to_utc(epoch: float | str | None) -> datetime | None:
+    if epoch in (None, ""):
+        return None
+    return datetime.fromtimestamp(float(epoch), tz=timezone.utc)

@@ -1,0 +1,190 @@
+"""Rebuild calls Python missed, from Asterisk's own records.
+
+If the FastAGI server was down or failed, the dialplan still routed the call;
+its log row is then written (or completed) here from the CDR file
+(cdr_custom's Master.csv) and queue_log. A call is touched only once Asterisk
+no longer has its channel, and only if its row is missing or unfinished.
+"""
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from telephony.core.callerid import clean_text
+from telephony.core.config import Settings
+from telephony.db.session import Database
+from telephony.directory import find_resident_by_phone
+from telephony.logging import calllog
+from telephony.logging.calllog import CallOutcome, epoch_to_utc
+from telephony.pbx.ami import AmiClient, AmiError
+
+log = logging.getLogger(__name__)
+
+CDR_FIELDS = ("uniqueid", "linkedid", "src", "clid", "dst", "channel", "dstchannel", "start",
+              "answer", "end", "disposition", "dcontext", "userfield")
+RESIDENT_CHANNEL = "PJSIP/anonymous-"
+
+
+@dataclass
+class CallRecords:
+    """Everything Asterisk wrote about one resident call."""
+
+    uniqueid: str
+    cdrs: list[dict[str, str]] = field(default_factory=list)
+    queue_events: list[list[str]] = field(default_factory=list)  # [time, callid, queue, agent, event, data...]
+
+    def event(self, name: str) -> list[str] | None:
+        found = [e for e in self.queue_events if e[4] == name]
+        return found[-1] if found else None
+
+
+def read_cdrs(path: Path) -> dict[str, CallRecords]:
+    calls: dict[str, CallRecords] = {}
+    if not path.exists():
+        return calls
+    with path.open(newline="", encoding="utf-8", errors="replace") as f:
+        for row in csv.reader(f):
+            if len(row) < len(CDR_FIELDS):
+                continue  # a line being written, or garbage
+            cdr = dict(zip(CDR_FIELDS, row))
+            # The resident's own channel: its uniqueid is the call's linkedid.
+            if cdr["uniqueid"] == cdr["linkedid"] and cdr["channel"].startswith(RESIDENT_CHANNEL):
+                calls.setdefault(cdr["uniqueid"], CallRecords(cdr["uniqueid"])).cdrs.append(cdr)
+    return calls
+
+
+def read_queue_log(path: Path) -> dict[str, list[list[str]]]:
+    events: dict[str, list[list[str]]] = defaultdict(list)
+    if path.exists():
+        with path.open(encoding="utf-8", errors="replace") as f:
+            for line in f:
+                parts = line.rstrip("\n").split("|")
+                if len(parts) >= 5:
+                    events[parts[1]].append(parts)
+    return events
+
+
+def outcome_from_records(rec: CallRecords, settings: Settings) -> CallOutcome:
+    ends = [float(c["end"]) for c in rec.cdrs if c["end"]]
+    ended_at = epoch_to_utc(max(ends)) if ends else None
+    connect, abandon = rec.event("CONNECT"), rec.event("ABANDON")
+    enter = rec.event("ENTERQUEUE")
+    department = _department(enter[2] if enter else None, settings)
+    base = settings.recordings_dir / rec.uniqueid
+    message = Path(f"{base}-message.wav")
+    if connect:
+        complete = rec.event("COMPLETEAGENT") or rec.event("COMPLETECALLER")
+        hangup_by = {"COMPLETEAGENT": "agent", "COMPLETECALLER": "caller"}.get(complete[4]) if complete else None
+        return CallOutcome(
+            ended_at=ended_at, disposition="answered", hangup_by=hangup_by,
+            department=_department(connect[2], settings), agent=connect[3],
+            answered_at=epoch_to_utc(connect[0]),
+            # queue_log keeps whole seconds only: the live path (AMI) is exact.
+            ring_ms=int(connect[7]) * 1000 if len(connect) > 7 and connect[7].isdigit() else None,
+            queue_wait_ms=int(connect[5]) * 1000 if connect[5].isdigit() else None,
+            talk_ms=int(complete[6]) * 1000 if complete and complete[6].isdigit() else None,
+            recordings={leg: str(p) for leg in ("caller", "agent", "mixed")
+                        if (p := Path(f"{base}-{leg}.wav")).exists()},
+        )
+    if message.exists():
+        return CallOutcome(ended_at=ended_at, disposition="voicemail", hangup_by="caller",
+                           department=department, recordings={"caller": str(message)})
+    wait = abandon[7] if abandon and len(abandon) > 7 else ""
+    return CallOutcome(ended_at=ended_at, disposition="abandoned",
+                       hangup_by="caller" if abandon else None, department=department,
+                       queue_wait_ms=int(wait) * 1000 if wait.isdigit() else None)
+
+
+def _department(queue: str | None, settings: Settings) -> str | None:
+    return next((d for d in settings.departments if settings.queue_name(d) == queue), None)
+
+
+def _caller(clid: str) -> tuple[str | None, str | None]:
+    """'"Name" <number>' -> (name, number)."""
+    if "<" in clid and clid.endswith(">"):
+        name, _, number = clid[:-1].rpartition("<")
+        return name.strip().strip('"') or None, number or None
+    return None, clid or None
+
+
+class Reconciler:
+    def __init__(self, settings: Settings, db: Database):
+        self.settings, self.db = settings, db
+        log_dir = settings.asterisk_dir / "log"
+        self.cdr_path = log_dir / "cdr-custom" / "Master.csv"
+        self.queue_log_path = log_dir / "queue_log"
+        self._done: set[str] = set()
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.wait(self.settings.reconcile_interval_s):
+            try:
+                self.reconcile_once()
+            except (SQLAlchemyError, OSError) as e:  # database down: try again next round
+                log.warning("reconcile postponed: %s", e)
+
+    def active_uniqueids(self) -> set[str] | None:
+        """Channels Asterisk still has; None if it can't be asked (then wait)."""
+        try:
+            with AmiClient.for_settings(self.settings, timeout=3) as ami:
+                out = ami.command("core show channels concise")
+        except (OSError, AmiError):
+            return None if self._asterisk_running() else set()
+        return {line.split("!")[-1].strip() for line in out.splitlines() if "!" in line}
+
+    def _asterisk_running(self) -> bool:
+        return (self.settings.asterisk_dir / "run" / "asterisk.ctl").exists()
+
+    def reconcile_once(self) -> int:
+        calls = read_cdrs(self.cdr_path)
+        pending = [uid for uid in calls if uid not in self._done]
+        if not pending:
+            return 0
+        active = self.active_uniqueids()
+        if active is None:
+            return 0
+        queue_events = read_queue_log(self.queue_log_path)
+        rebuilt = 0
+        for uid in pending:
+            if uid in active:
+                continue
+            rec = calls[uid]
+            rec.queue_events = queue_events.get(uid, [])
+            if self._rebuild(rec):
+                rebuilt += 1
+            self._done.add(uid)
+        return rebuilt
+
+    def _rebuild(self, rec: CallRecords) -> bool:
+        with self.db.session() as s:
+            call = calllog.get_call(s, rec.uniqueid)
+            if call is not None and call.ended_at is not None:
+                return False  # Python logged it live
+            first = min(rec.cdrs, key=lambda c: float(c["start"] or 0))
+            if call is None:
+                name, number = _caller(first["clid"])
+                number = clean_text(number or first["src"], self.settings.caller_id_max_chars)
+                resident = find_resident_by_phone(s, number)
+                category, department, unit = (first["userfield"].split(";") + ["", "", ""])[:3]
+                answered = first["answer"] and float(first["answer"]) > 0
+                call = calllog.open_call(
+                    s, uniqueid=rec.uniqueid, started_at=epoch_to_utc(first["start"]),
+                    caller_number=number,
+                    caller_name=resident.name if resident else clean_text(name, self.settings.caller_id_max_chars),
+                    resident_id=resident.id if resident else None,
+                    unit=unit or (resident.unit if resident else None),
+                    category=category or None,
+                    urgency=self.settings.categories[category].urgency if category in self.settings.categories else None,
+                    department=department or None,
+                    ivr_answer_ms=round((float(first["answer"]) - float(first["start"])) * 1000) if answered else None,
+                )
+            calllog.finish_call(call, outcome_from_records(rec, self.settings), self.settings.ring_cadence_ms)
+            call.source = "rebuilt"
+        log.info("rebuilt call %s from CDR and queue_log", rec.uniqueid)
+        return True
