@@ -11,6 +11,8 @@ import socketserver
 import threading
 from collections.abc import Callable
 
+from asterisk.agi import AGIAppError, AGIHangup
+
 from telephony.agi import variables as V
 from telephony.agi.session import SocketAGI
 
@@ -41,11 +43,16 @@ class _Handler(socketserver.BaseRequestHandler):
 
     def handle(self) -> None:
         agi = SocketAGI(self.request)
+        if not agi.env:  # a port probe, not Asterisk
+            agi.close()
+            return
         try:
             route = self.server.routes.get(agi.route)
             if route is None:
                 raise LookupError(f"no AGI route {agi.route!r}")
             route(agi)
+        except (AGIHangup, AGIAppError):  # the caller hung up mid-route: nothing to recover
+            log.info("AGI route %r: channel %s hung up", agi.route, agi.env.get("agi_uniqueid"))
         except Exception as e:  # noqa: BLE001 - any failure must reach the fail-safe
             log.exception("AGI route %r failed on %s", agi.route, agi.env.get("agi_uniqueid"))
             try:

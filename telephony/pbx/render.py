@@ -121,6 +121,7 @@ def render(settings: Settings, db: Database) -> Path:
     etc = settings.asterisk_dir / "etc"
     for sub in ("etc", "db", "spool", "run", "log"):
         (settings.asterisk_dir / sub).mkdir(parents=True, exist_ok=True)
+    (settings.asterisk_dir / "log" / "cdr-custom").mkdir(exist_ok=True)
     settings.recordings_dir.mkdir(parents=True, exist_ok=True)
     values = placeholders(settings)
     for template in sorted(TEMPLATES.glob("*.conf")):
