@@ -181,11 +181,15 @@ class Settings(BaseSettings):
         return self.greeting_text.format(company=self.company_name)
 
 
+_data_dir_override: Path | None = None  # set by load_settings while it builds Settings
+
+
 def _config_file() -> Path:
     explicit = os.environ.get("HOTLINE_CONFIG")
     if explicit:
         return Path(explicit)
-    return Path(os.environ.get("HOTLINE_DATA_DIR", "var")) / "hotline.toml"
+    data_dir = _data_dir_override or Path(os.environ.get("HOTLINE_DATA_DIR", "var"))
+    return data_dir / "hotline.toml"
 
 
 def rings_for(ring_ms: int, cadence_ms: int) -> int:
@@ -195,8 +199,11 @@ def rings_for(ring_ms: int, cadence_ms: int) -> int:
 
 def load_settings(**overrides) -> Settings:
     """Settings for one instance; overrides (CLI flags) win over everything."""
+    global _data_dir_override
     clean = {k: v for k, v in overrides.items() if v is not None}
-    if "data_dir" in clean:
-        # The config file is found beside the data dir, so set it before reading.
-        os.environ["HOTLINE_DATA_DIR"] = str(clean["data_dir"])
-    return Settings(**clean)
+    # The config file sits in the data dir, so the data dir is known before reading it.
+    _data_dir_override = Path(clean["data_dir"]) if "data_dir" in clean else None
+    try:
+        return Settings(**clean)
+    finally:
+        _data_dir_override = None
