@@ -146,3 +146,18 @@ def test_hostile_caller_id_is_stored_as_inert_text(hotline, tmp_path):
     assert hostile.startswith(call["caller_name"]) and len(call["caller_name"]) <= 128
     assert call["disposition"] == "abandoned" and call["hangup_by"] == "caller"
     assert hotline.api("/api/calls").json()["total"] == 1  # the table is still there
+
+
+def test_an_agent_added_while_running_takes_calls_at_once(hotline, tmp_path):
+    added = hotline.cli("agents", "add", "1009", "--name", "新同事", "--department", "engineering",
+                        "--password", "fresh-pass-9")
+    assert added.returncode == 0, added.stderr
+    assert "applied to the running hotline" in added.stdout
+    agent = agent_phone(hotline.remote, tmp_path, user="1009", password="fresh-pass-9", ring_ms=1000).start()
+    # 1001 (engineering) is not registered, so only the new agent can answer.
+    resident_call(hotline.remote, tmp_path, media=[Silence(1500), Digits("1"), Silence(8000)],
+                  tail_ms=1000).run().check()
+    agent.wait().check()
+
+    [call] = hotline.wait_for_calls(1)
+    assert call["agent"] == "1009" and call["disposition"] == "answered"
