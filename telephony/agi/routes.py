@@ -15,7 +15,7 @@ from telephony.directory import find_resident_by_phone
 from telephony.ivr.flow import HotlineIVR
 from telephony.logging import calllog
 from telephony.logging.calllog import CallOutcome, epoch_to_utc
-from telephony.pbx.ringtimes import RingTracker
+from telephony.pbx.ringtimes import Answer, RingTracker
 
 log = logging.getLogger(__name__)
 
@@ -68,24 +68,15 @@ class CallRoutes:
         rec_base = get(V.REC_BASE)
         message = get(V.MESSAGE)
 
+        hangup_by = _hangup_by(get(V.HANGUP_SOURCE), agi.env.get("agi_channel", ""), agent, answer)
         if agent:
             disposition = "answered"
         elif message and os.path.exists(message):
             disposition = "voicemail"
-        else:
+        elif hangup_by == "caller":
             disposition = "abandoned"
-
-        source = get(V.HANGUP_SOURCE)
-        caller_channel = agi.env.get("agi_channel", "")
-        if not source:
-            hangup_by = "system"
-        elif source == caller_channel:
-            hangup_by = "caller"
-        elif agent and (source == (answer.member_channel if answer else None)
-                        or source.startswith(f"PJSIP/{agent}-")):
-            hangup_by = "agent"
-        else:
-            hangup_by = "system"
+        else:  # Asterisk ended it before anyone answered: an error, not the caller's choice
+            disposition = "failed"
 
         recordings = {}
         if agent and rec_base:
@@ -93,12 +84,11 @@ class CallRoutes:
         if disposition == "voicemail":
             recordings["caller"] = message
 
-        queue = get(V.QUEUE)
         outcome = CallOutcome(
             ended_at=epoch_to_utc(get(V.END_TS)) or datetime.now(timezone.utc),
             disposition=disposition,
             hangup_by=hangup_by,
-            department=_department_of(queue, self.settings),
+            department=self.settings.department_of_queue(get(V.QUEUE)),
             agent=agent or None,
             answered_at=epoch_to_utc(answer.answered_at) if answer else None,
             ring_ms=answer.ring_ms if answer else None,
@@ -131,8 +121,11 @@ def _ms_between(start: str, end: str) -> int | None:
         return None
 
 
-def _department_of(queue: str, settings: Settings) -> str | None:
-    for dept in settings.departments:
-        if settings.queue_name(dept) == queue:
-            return dept
-    return None
+def _hangup_by(source: str, caller_channel: str, agent: str, answer: Answer | None) -> str:
+    """Who hung up, from CHANNEL(hangupsource): empty means Asterisk itself."""
+    if source and source == caller_channel:
+        return "caller"
+    if source and agent and (source == (answer.member_channel if answer else None)
+                             or source.startswith(f"PJSIP/{agent}-")):
+        return "agent"
+    return "system"

@@ -176,6 +176,9 @@ class Settings(BaseSettings):
     def queue_name(self, department: str) -> str:
         return f"dept-{department}"
 
+    def department_of_queue(self, queue: str | None) -> str | None:
+        return next((d for d in self.departments if self.queue_name(d) == queue), None)
+
     @property
     def greeting(self) -> str:
         return self.greeting_text.format(company=self.company_name)

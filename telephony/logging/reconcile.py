@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import os
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -76,7 +75,7 @@ def outcome_from_records(rec: CallRecords, settings: Settings) -> CallOutcome:
     ended_at = epoch_to_utc(max(ends)) if ends else None
     connect, abandon = rec.event("CONNECT"), rec.event("ABANDON")
     enter = rec.event("ENTERQUEUE")
-    department = _department(enter[2] if enter else None, settings)
+    department = settings.department_of_queue(enter[2] if enter else None)
     base = settings.recordings_dir / rec.uniqueid
     message = Path(f"{base}-message.wav")
     if connect:
@@ -84,7 +83,7 @@ def outcome_from_records(rec: CallRecords, settings: Settings) -> CallOutcome:
         hangup_by = {"COMPLETEAGENT": "agent", "COMPLETECALLER": "caller"}.get(complete[4]) if complete else None
         return CallOutcome(
             ended_at=ended_at, disposition="answered", hangup_by=hangup_by,
-            department=_department(connect[2], settings), agent=connect[3],
+            department=settings.department_of_queue(connect[2]), agent=connect[3],
             answered_at=epoch_to_utc(connect[0]),
             # queue_log keeps whole seconds only: the live path (AMI) is exact.
             ring_ms=int(connect[7]) * 1000 if len(connect) > 7 and connect[7].isdigit() else None,
@@ -100,10 +99,6 @@ def outcome_from_records(rec: CallRecords, settings: Settings) -> CallOutcome:
     return CallOutcome(ended_at=ended_at, disposition="abandoned",
                        hangup_by="caller" if abandon else None, department=department,
                        queue_wait_ms=int(wait) * 1000 if wait.isdigit() else None)
-
-
-def _department(queue: str | None, settings: Settings) -> str | None:
-    return next((d for d in settings.departments if settings.queue_name(d) == queue), None)
 
 
 def _caller(clid: str) -> tuple[str | None, str | None]:
