@@ -14,7 +14,7 @@ from telephony.core.callerid import phone_digits
 from telephony.db.models import Agent, Resident
 
 UNIT_RE = re.compile(r"^(\d{1,3})-(\d{1,2})-(\d{1,5})$")  # building-entrance-room
-AGENT_NUMBER_RE = re.compile(r"^\d{3,8}$")
+AGENT_NUMBER_RE = re.compile(r"[0-9]{3,8}")  # used with fullmatch: ASCII only, no trailing newline
 
 
 class DirectoryError(ValueError):
@@ -77,7 +77,7 @@ def sip_ha1(number: str, realm: str, password: str) -> str:
 
 def add_agent(s: Session, *, number: str, name: str, department: str, password: str,
               realm: str, departments: dict) -> Agent:
-    if not AGENT_NUMBER_RE.match(number):
+    if not AGENT_NUMBER_RE.fullmatch(number):
         raise DirectoryError(f"agent number {number!r} must be 3 to 8 digits")
     if department not in departments:
         raise DirectoryError(f"unknown department {department!r}; known: {', '.join(departments)}")
@@ -85,7 +85,7 @@ def add_agent(s: Session, *, number: str, name: str, department: str, password: 
         raise DirectoryError("password must have at least 6 characters")
     if s.scalars(select(Agent).where(Agent.number == number)).first():
         raise DirectoryError(f"agent {number} already exists")
-    agent = Agent(number=number, name=name, department=department,
+    agent = Agent(number=number, name=name[:100], department=department,
                   sip_ha1=sip_ha1(number, realm, password))
     s.add(agent)
     return agent

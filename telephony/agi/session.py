@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import socket
 
-from asterisk.agi import AGI
+from asterisk.agi import AGI, DEFAULT_TIMEOUT, AGISIGHUPHangup
 
 log = logging.getLogger("telephony.agi.wire")
 
@@ -23,10 +23,32 @@ class _DebugWriter:
         pass
 
 
+class _Lines:
+    """The socket's lines. FastAGI has no SIGHUP: Asterisk writes "HANGUP" instead."""
+
+    def __init__(self, f, agi: "SocketAGI"):
+        self._f, self._agi = f, agi
+
+    def readline(self) -> str:
+        line = self._f.readline()
+        if line.strip() == "HANGUP":
+            self._agi._got_sighup = True  # pyst2 refuses every later command
+            raise AGISIGHUPHangup("the channel hung up")
+        return line
+
+    def close(self) -> None:
+        self._f.close()
+
+
+def _arg(text: str) -> str:
+    """One argument for res_agi's parser: quoted, so blanks in paths survive."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 class SocketAGI(AGI):
     def __init__(self, conn: socket.socket):
         # Caller IDs may hold invalid UTF-8: decode leniently, never crash on it.
-        self.stdin = conn.makefile("r", encoding="utf-8", errors="replace", newline="\n")
+        self.stdin = _Lines(conn.makefile("r", encoding="utf-8", errors="replace", newline="\n"), self)
         self.stdout = conn.makefile("w", encoding="utf-8", newline="\n")
         self.stderr = _DebugWriter()
         self._got_sighup = False
@@ -45,6 +67,13 @@ class SocketAGI(AGI):
             return self.get_variable(name) or ""
         except Exception:  # noqa: BLE001 - pyst2 signals "unset" in several ways
             return ""
+
+    # pyst2 sends file names unquoted: a data dir with a blank would split them.
+    def stream_file(self, filename, escape_digits="", sample_offset=0):
+        return super().stream_file(_arg(filename), escape_digits, sample_offset)
+
+    def get_data(self, filename, timeout=DEFAULT_TIMEOUT, max_digits=255):
+        return super().get_data(_arg(filename), timeout, max_digits)
 
     def close(self) -> None:
         for f in (self.stdin, self.stdout):

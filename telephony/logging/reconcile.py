@@ -8,6 +8,7 @@ no longer has its channel, and only if its row is missing or unfinished.
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import threading
 from collections import defaultdict
@@ -48,15 +49,26 @@ def read_cdrs(path: Path) -> dict[str, CallRecords]:
     calls: dict[str, CallRecords] = {}
     if not path.exists():
         return calls
-    with path.open(newline="", encoding="utf-8", errors="replace") as f:
-        for row in csv.reader(f):
-            if len(row) < len(CDR_FIELDS):
-                continue  # a line being written, or garbage
-            cdr = dict(zip(CDR_FIELDS, row))
-            # The resident's own channel: its uniqueid is the call's linkedid.
-            if cdr["uniqueid"] == cdr["linkedid"] and cdr["channel"].startswith(RESIDENT_CHANNEL):
-                calls.setdefault(cdr["uniqueid"], CallRecords(cdr["uniqueid"])).cdrs.append(cdr)
+    text = path.read_text(encoding="utf-8", errors="replace")
+    text = text[: text.rfind("\n") + 1]  # a last line without its newline is still being written
+    for row in csv.reader(io.StringIO(text)):
+        if len(row) != len(CDR_FIELDS):
+            continue  # garbage, or a line cut by a crash with the next one run into it
+        cdr = dict(zip(CDR_FIELDS, row))
+        if not all(_is_epoch(cdr[t]) for t in ("start", "answer", "end")):
+            continue
+        # The resident's own channel: its uniqueid is the call's linkedid.
+        if cdr["uniqueid"] == cdr["linkedid"] and cdr["channel"].startswith(RESIDENT_CHANNEL):
+            calls.setdefault(cdr["uniqueid"], CallRecords(cdr["uniqueid"])).cdrs.append(cdr)
     return calls
+
+
+def _is_epoch(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def read_queue_log(path: Path) -> dict[str, list[list[str]]]:
