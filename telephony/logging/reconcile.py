@@ -15,10 +15,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from telephony.core.callerid import clean_text
 from telephony.core.config import Settings
+from telephony.db.models import Call
 from telephony.db.session import Database
 from telephony.directory import find_resident_by_phone
 from telephony.logging import calllog
@@ -45,12 +47,8 @@ class CallRecords:
         return found[-1] if found else None
 
 
-def read_cdrs(path: Path) -> dict[str, CallRecords]:
-    calls: dict[str, CallRecords] = {}
-    if not path.exists():
-        return calls
-    text = path.read_text(encoding="utf-8", errors="replace")
-    text = text[: text.rfind("\n") + 1]  # a last line without its newline is still being written
+def parse_cdr_lines(text: str, into: dict[str, CallRecords]) -> None:
+    """Add the resident calls' CDRs in `text` (whole lines only) to `into`."""
     for row in csv.reader(io.StringIO(text)):
         if len(row) != len(CDR_FIELDS):
             continue  # garbage, or a line cut by a crash with the next one run into it
@@ -59,8 +57,47 @@ def read_cdrs(path: Path) -> dict[str, CallRecords]:
             continue
         # The resident's own channel: its uniqueid is the call's linkedid.
         if cdr["uniqueid"] == cdr["linkedid"] and cdr["channel"].startswith(RESIDENT_CHANNEL):
-            calls.setdefault(cdr["uniqueid"], CallRecords(cdr["uniqueid"])).cdrs.append(cdr)
+            into.setdefault(cdr["uniqueid"], CallRecords(cdr["uniqueid"])).cdrs.append(cdr)
+
+
+def parse_queue_log_lines(text: str, into: dict[str, list[list[str]]]) -> None:
+    for line in text.splitlines():
+        parts = line.split("|")
+        if len(parts) >= 5:
+            into[parts[1]].append(parts)
+
+
+def read_cdrs(path: Path) -> dict[str, CallRecords]:
+    calls: dict[str, CallRecords] = {}
+    parse_cdr_lines(FileTail(path).new_text(), calls)
     return calls
+
+
+def read_queue_log(path: Path) -> dict[str, list[list[str]]]:
+    events: dict[str, list[list[str]]] = defaultdict(list)
+    parse_queue_log_lines(FileTail(path).new_text(), events)
+    return events
+
+
+class FileTail:
+    """What was appended to a file since the last call, in whole lines only."""
+
+    def __init__(self, path: Path):
+        self.path, self.offset = path, 0
+
+    def new_text(self) -> str:
+        try:
+            size = self.path.stat().st_size
+        except FileNotFoundError:
+            return ""
+        if size < self.offset:  # rotated or truncated: start again
+            self.offset = 0
+        with self.path.open("rb") as f:
+            f.seek(self.offset)
+            data = f.read()
+        end = data.rfind(b"\n") + 1  # a last line without its newline is still being written
+        self.offset += end
+        return data[:end].decode("utf-8", "replace")
 
 
 def _is_epoch(text: str) -> bool:
@@ -69,17 +106,6 @@ def _is_epoch(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def read_queue_log(path: Path) -> dict[str, list[list[str]]]:
-    events: dict[str, list[list[str]]] = defaultdict(list)
-    if path.exists():
-        with path.open(encoding="utf-8", errors="replace") as f:
-            for line in f:
-                parts = line.rstrip("\n").split("|")
-                if len(parts) >= 5:
-                    events[parts[1]].append(parts)
-    return events
 
 
 def outcome_from_records(rec: CallRecords, settings: Settings) -> CallOutcome:
@@ -125,9 +151,10 @@ class Reconciler:
     def __init__(self, settings: Settings, db: Database):
         self.settings, self.db = settings, db
         log_dir = settings.asterisk_dir / "log"
-        self.cdr_path = log_dir / "cdr-custom" / "Master.csv"
-        self.queue_log_path = log_dir / "queue_log"
-        self._done: set[str] = set()
+        self._cdrs = FileTail(log_dir / "cdr-custom" / "Master.csv")
+        self._queue_log = FileTail(log_dir / "queue_log")
+        self._unsettled: dict[str, CallRecords] = {}  # resident calls seen in the CDR file
+        self._queue_events: dict[str, list[list[str]]] = defaultdict(list)
 
     def run(self, stop: threading.Event) -> None:
         while not stop.wait(self.settings.reconcile_interval_s):
@@ -135,6 +162,8 @@ class Reconciler:
                 self.reconcile_once()
             except (SQLAlchemyError, OSError) as e:  # database down: try again next round
                 log.warning("reconcile postponed: %s", e)
+            except Exception:  # noqa: BLE001 - the loop must outlive any surprise
+                log.exception("reconcile round failed")
 
     def active_uniqueids(self) -> set[str] | None:
         """Channels Asterisk still has; None if it can't be asked (then wait)."""
@@ -149,30 +178,44 @@ class Reconciler:
         return (self.settings.asterisk_dir / "run" / "asterisk.ctl").exists()
 
     def reconcile_once(self) -> int:
-        calls = read_cdrs(self.cdr_path)
-        pending = [uid for uid in calls if uid not in self._done]
-        if not pending:
+        parse_cdr_lines(self._cdrs.new_text(), self._unsettled)
+        parse_queue_log_lines(self._queue_log.new_text(), self._queue_events)
+        if not self._unsettled:
             return 0
         active = self.active_uniqueids()
         if active is None:
             return 0
-        queue_events = read_queue_log(self.queue_log_path)
+        ended = [uid for uid in self._unsettled if uid not in active]
+        finished = self._finished_in_log(ended)
         rebuilt = 0
-        for uid in pending:
-            if uid in active:
-                continue
-            rec = calls[uid]
-            rec.queue_events = queue_events.get(uid, [])
-            if self._rebuild(rec):
-                rebuilt += 1
-            self._done.add(uid)
+        for uid in ended:
+            rec = self._unsettled[uid]
+            rec.queue_events = self._queue_events.get(uid, [])
+            if uid not in finished:
+                try:
+                    self._rebuild(rec)
+                    rebuilt += 1
+                except SQLAlchemyError:
+                    raise  # the database is down: keep the call for the next round
+                except Exception:  # noqa: BLE001 - one bad record must not block the others
+                    log.exception("cannot rebuild call %s from its records", uid)
+            del self._unsettled[uid]
+            self._queue_events.pop(uid, None)
         return rebuilt
 
-    def _rebuild(self, rec: CallRecords) -> bool:
+    def _finished_in_log(self, uniqueids: list[str]) -> set[str]:
+        """The calls Python already logged to the end (one query per 500 calls)."""
+        finished: set[str] = set()
+        with self.db.session() as s:
+            for i in range(0, len(uniqueids), 500):
+                chunk = uniqueids[i:i + 500]
+                finished.update(s.scalars(select(Call.uniqueid).where(
+                    Call.uniqueid.in_(chunk), Call.ended_at.is_not(None))))
+        return finished
+
+    def _rebuild(self, rec: CallRecords) -> None:
         with self.db.session() as s:
             call = calllog.get_call(s, rec.uniqueid)
-            if call is not None and call.ended_at is not None:
-                return False  # Python logged it live
             first = min(rec.cdrs, key=lambda c: float(c["start"] or 0))
             if call is None:
                 name, number = _caller(first["clid"])
@@ -194,4 +237,3 @@ class Reconciler:
             calllog.finish_call(call, outcome_from_records(rec, self.settings), self.settings.ring_cadence_ms)
             call.source = "rebuilt"
         log.info("rebuilt call %s from CDR and queue_log", rec.uniqueid)
-        return True

@@ -245,6 +245,28 @@ def test_rebuilt_once_only(reconciler, logs, demo_db, no_asterisk):
     assert count_calls(demo_db) == 1
 
 
+def test_each_round_reads_only_what_was_appended(reconciler, logs, demo_db):
+    # The queue_log lines of a call may land a round before its CDR.
+    logs.write(answered_cdrs(), ANSWERED_QUEUE_LOG + ABANDONED_QUEUE_LOG)
+    assert reconciler.reconcile_once() == 1
+    with demo_db.session() as s:  # a live edit the reconciler must not undo by re-reading
+        get_call(s, ANSWERED).agent = "edited"
+    logs.write(abandoned_cdrs())
+    assert reconciler.reconcile_once() == 1
+    assert row(demo_db, ABANDONED).queue_wait_ms == 9000  # its earlier queue_log lines were kept
+    assert row(demo_db, ANSWERED).agent == "edited"
+    assert count_calls(demo_db) == 2
+
+
+def test_a_rotated_cdr_file_is_read_from_its_start(reconciler, logs, demo_db):
+    logs.write(answered_cdrs() + abandoned_cdrs(), ANSWERED_QUEUE_LOG + ABANDONED_QUEUE_LOG)
+    assert reconciler.reconcile_once() == 2
+    logs.cdr.write_text(voicemail_cdrs(), encoding="utf-8")  # rotated: a new, shorter file
+    logs.write(queue_log=VOICEMAIL_QUEUE_LOG)
+    assert reconciler.reconcile_once() == 1
+    assert row(demo_db, VOICEMAIL) is not None
+
+
 def test_a_call_python_finished_is_left_alone(reconciler, logs, demo_db):
     with demo_db.session() as s:
         call = open_call(s, uniqueid=ANSWERED, started_at=utc(1795459077.104321),
