@@ -16,6 +16,7 @@ import pytest
 
 from telephony.core.config import Settings, load_settings
 from telephony.db.session import Database, migrate
+from telephony.demo import load_demo
 
 PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parents[1]
@@ -64,3 +65,19 @@ def db(settings) -> Database:
     database = Database(settings.db_url)
     yield database
     database.engine.dispose()
+
+
+@pytest.fixture
+def demo_db(db, settings) -> Database:
+    """The database with the demo property: residents 陈明 (3-2-502) …, agents 1001 …"""
+    load_demo(db, settings)
+    return db
+
+
+@pytest.fixture
+def agi_server(settings, demo_db):
+    """A real FastAGI server with the hotline's routes, for a fake Asterisk to call."""
+    from agi.fake_asterisk import hotline_server
+
+    with hotline_server(settings, demo_db) as srv:
+        yield srv

@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 from telephony.core.config import Settings
 from telephony.pbx.ami import AmiClient, AmiError

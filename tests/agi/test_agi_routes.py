@@ -4,12 +4,10 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import func, select
 
-from agi.fake_asterisk import FakeChannel, agi_env, env_bytes, hotline_server, play_call
+from agi.fake_asterisk import FakeChannel, agi_env, env_bytes, play_call
 from telephony.db.models import Call
-from telephony.demo import load_demo
 from telephony.logging.calllog import get_call
 
 CALLER_CHANNEL = "PJSIP/anonymous-00000001"
@@ -31,34 +29,22 @@ def same_instant(value: datetime | None, expected: datetime) -> bool:
     return abs(value - expected) < timedelta(microseconds=1000)
 
 
-@pytest.fixture
-def demo_db(db, settings):
-    load_demo(db, settings)
-    return db
-
-
-@pytest.fixture
-def server(settings, demo_db):
-    with hotline_server(settings, demo_db) as srv:
-        yield srv
-
-
 def row(db, uid):
     with db.session() as s:
         return get_call(s, uid)
 
 
-def incoming(server, uid, callerid="13800000001", calleridname="unknown", keys=None, variables=None):
+def incoming(agi_server, uid, callerid="13800000001", calleridname="unknown", keys=None, variables=None):
     variables = {"HOTLINE_INVITE_TS": INVITE_TS, "HOTLINE_ANSWER_TS": ANSWER_TS} if variables is None else variables
     channel = FakeChannel(variables, keys if keys is not None else {"greeting": ["1"]})
     env = agi_env("incoming", uniqueid=uid, callerid=callerid, calleridname=calleridname,
                   channel=CALLER_CHANNEL)
-    return play_call(server.port, env, channel)
+    return play_call(agi_server.port, env, channel)
 
 
-def call_end(server, uid, **variables):
+def call_end(agi_server, uid, **variables):
     channel = FakeChannel({k: v for k, v in variables.items() if v is not None})
-    return play_call(server.port, agi_env("call-end", uniqueid=uid, channel=CALLER_CHANNEL,
+    return play_call(agi_server.port, agi_env("call-end", uniqueid=uid, channel=CALLER_CHANNEL,
                                           agi_context="hotline-call-end", agi_extension="s"), channel)
 
 
@@ -82,9 +68,9 @@ def ring_events(caller_uid, ring_at=1795459084.35, up_at=1795459091.15, dial_at=
 
 # -- incoming: the row exists from the first second --------------------------------
 
-def test_incoming_opens_the_row_with_times_from_the_dialplan(server, demo_db):
+def test_incoming_opens_the_row_with_times_from_the_dialplan(agi_server, demo_db):
     uid = f"1795459077.{next(_uids)}"
-    incoming(server, uid)
+    incoming(agi_server, uid)
     c = row(demo_db, uid)
     assert same_instant(c.started_at, utc(float(INVITE_TS)))
     assert c.ivr_answer_ms == 508
@@ -92,36 +78,36 @@ def test_incoming_opens_the_row_with_times_from_the_dialplan(server, demo_db):
     assert c.source == "agi" and c.ended_at is None and c.disposition is None
 
 
-def test_incoming_without_dialplan_timestamps_uses_now(server, demo_db):
+def test_incoming_without_dialplan_timestamps_uses_now(agi_server, demo_db):
     uid = f"1795459077.{next(_uids)}"
     before = datetime.now(timezone.utc)
-    incoming(server, uid, variables={})
+    incoming(agi_server, uid, variables={})
     c = row(demo_db, uid)
     started = c.started_at if c.started_at.tzinfo else c.started_at.replace(tzinfo=timezone.utc)
     assert before - timedelta(seconds=1) <= started <= datetime.now(timezone.utc) + timedelta(seconds=1)
     assert c.ivr_answer_ms is None
 
 
-def test_incoming_twice_for_one_call_keeps_one_row(server, demo_db):
+def test_incoming_twice_for_one_call_keeps_one_row(agi_server, demo_db):
     uid = f"1795459077.{next(_uids)}"
-    incoming(server, uid, keys={"greeting": ["1"]})
-    incoming(server, uid, keys={"greeting": ["9"]})
+    incoming(agi_server, uid, keys={"greeting": ["1"]})
+    incoming(agi_server, uid, keys={"greeting": ["9"]})
     with demo_db.session() as s:
         assert s.scalar(select(func.count()).select_from(Call).where(Call.uniqueid == uid)) == 1
     assert row(demo_db, uid).category == "emergency"  # the second pass updates the same row
 
 
-def test_unknown_caller_id_keeps_name_from_the_network(server, demo_db):
+def test_unknown_caller_id_keeps_name_from_the_network(agi_server, demo_db):
     uid = f"1795459077.{next(_uids)}"
-    incoming(server, uid, callerid="13912345678", calleridname="Li Lei",
+    incoming(agi_server, uid, callerid="13912345678", calleridname="Li Lei",
              keys={"greeting": ["9"]})
     c = row(demo_db, uid)
     assert (c.caller_number, c.caller_name, c.resident_id) == ("13912345678", "Li Lei", None)
 
 
-def test_withheld_caller_id_is_none(server, demo_db):
+def test_withheld_caller_id_is_none(agi_server, demo_db):
     uid = f"1795459077.{next(_uids)}"
-    incoming(server, uid, callerid="unknown", calleridname="unknown", keys={"greeting": ["9"]})
+    incoming(agi_server, uid, callerid="unknown", calleridname="unknown", keys={"greeting": ["9"]})
     c = row(demo_db, uid)
     assert c.caller_number is None and c.caller_name is None
 
@@ -134,11 +120,11 @@ HOSTILE_IDS = [
 ]
 
 
-def test_hostile_caller_id_is_stored_as_inert_bounded_text(server, demo_db, settings):
+def test_hostile_caller_id_is_stored_as_inert_bounded_text(agi_server, demo_db, settings):
     limit = settings.caller_id_max_chars
     for number, name in HOSTILE_IDS:
         uid = f"1795459077.{next(_uids)}"
-        ch = incoming(server, uid, callerid=number, calleridname=name, keys={"greeting": ["9"]})
+        ch = incoming(agi_server, uid, callerid=number, calleridname=name, keys={"greeting": ["9"]})
         assert ch.sets("HOTLINE_AGI_ERROR") == [] and ch.sets("HOTLINE_QUEUE") == ["dept-security"]
         c = row(demo_db, uid)
         assert c.caller_number is not None and len(c.caller_number) <= limit
@@ -152,13 +138,13 @@ def test_hostile_caller_id_is_stored_as_inert_bounded_text(server, demo_db, sett
         assert s.scalar(select(func.count()).select_from(Call)) == len(HOSTILE_IDS)
 
 
-def test_caller_id_from_invalid_utf8_is_stored_as_replacement_characters(server, demo_db):
+def test_caller_id_from_invalid_utf8_is_stored_as_replacement_characters(agi_server, demo_db):
     uid = f"1795459077.{next(_uids)}"
     env = env_bytes(agi_env("incoming", uniqueid=uid, callerid="X", calleridname="Y",
                             channel=CALLER_CHANNEL))
     env = env.replace(b"agi_callerid: X", b"agi_callerid: \xff\xfe138")
     env = env.replace(b"agi_calleridname: Y", b"agi_calleridname: Zh\xc3\x28ang")
-    ch = play_call(server.port, env, FakeChannel({"HOTLINE_INVITE_TS": INVITE_TS},
+    ch = play_call(agi_server.port, env, FakeChannel({"HOTLINE_INVITE_TS": INVITE_TS},
                                                  {"greeting": ["9"]}))
     assert ch.sets("HOTLINE_QUEUE") == ["dept-security"]
     c = row(demo_db, uid)
@@ -168,13 +154,13 @@ def test_caller_id_from_invalid_utf8_is_stored_as_replacement_characters(server,
 
 # -- call-end: the row is completed -------------------------------------------------
 
-def test_answered_call_end_completes_the_row(server, demo_db, settings):
+def test_answered_call_end_completes_the_row(agi_server, demo_db, settings):
     uid = f"1795459077.{next(_uids)}"
-    incoming(server, uid)
+    incoming(agi_server, uid)
     for event in ring_events(uid):
-        server.rings.feed(event)
+        agi_server.rings.feed(event)
     rec_base = str(settings.recordings_dir / uid)
-    ch = call_end(server, uid, MEMBERNAME="1001", HOTLINE_REC_BASE=rec_base,
+    ch = call_end(agi_server, uid, MEMBERNAME="1001", HOTLINE_REC_BASE=rec_base,
                   HOTLINE_HANGUP_SOURCE=CALLER_CHANNEL, HOTLINE_END_TS="1795459105.532",
                   HOTLINE_QUEUE="dept-engineering", QUEUEWAIT_MS="7012", ANSWEREDTIME_MS="14373")
     assert ch.sets("HOTLINE_AGI_ERROR") == []
@@ -190,22 +176,22 @@ def test_answered_call_end_completes_the_row(server, demo_db, settings):
     assert (c.category, c.unit) == ("repair", "3-2-502")  # what incoming wrote stays
 
 
-def test_agent_hanging_up_is_recorded(server, demo_db):
+def test_agent_hanging_up_is_recorded(agi_server, demo_db):
     uid = f"1795459077.{next(_uids)}"
-    incoming(server, uid)
+    incoming(agi_server, uid)
     for event in ring_events(uid, ringing=False):  # the phone never sent 180: from DialBegin
-        server.rings.feed(event)
-    call_end(server, uid, MEMBERNAME="1001", HOTLINE_HANGUP_SOURCE=MEMBER_CHANNEL,
+        agi_server.rings.feed(event)
+    call_end(agi_server, uid, MEMBERNAME="1001", HOTLINE_HANGUP_SOURCE=MEMBER_CHANNEL,
              HOTLINE_QUEUE="dept-engineering", ANSWEREDTIME_MS="30000")
     c = row(demo_db, uid)
     assert c.hangup_by == "agent"
     assert c.ring_ms == 6950 and c.rings == 2
 
 
-def test_abandoned_call_end(server, demo_db):
+def test_abandoned_call_end(agi_server, demo_db):
     uid = f"1795459077.{next(_uids)}"
-    incoming(server, uid)
-    call_end(server, uid, HOTLINE_HANGUP_SOURCE=CALLER_CHANNEL, HOTLINE_QUEUE="dept-engineering",
+    incoming(agi_server, uid)
+    call_end(agi_server, uid, HOTLINE_HANGUP_SOURCE=CALLER_CHANNEL, HOTLINE_QUEUE="dept-engineering",
              HOTLINE_END_TS="1795459099.000", QUEUEWAIT_MS="9000",
              HOTLINE_MESSAGE="/nonexistent/never-recorded-message.wav")
     c = row(demo_db, uid)
@@ -215,33 +201,33 @@ def test_abandoned_call_end(server, demo_db):
     assert c.recording_caller is None
 
 
-def test_asterisk_ending_an_unanswered_call_is_failed(server, demo_db):
+def test_asterisk_ending_an_unanswered_call_is_failed(agi_server, demo_db):
     uid = f"1795459077.{next(_uids)}"
-    incoming(server, uid)
-    call_end(server, uid, HOTLINE_HANGUP_SOURCE="", HOTLINE_QUEUE="dept-engineering",
+    incoming(agi_server, uid)
+    call_end(agi_server, uid, HOTLINE_HANGUP_SOURCE="", HOTLINE_QUEUE="dept-engineering",
              HOTLINE_END_TS="1795459099.000")
     c = row(demo_db, uid)
     assert (c.disposition, c.hangup_by, c.agent) == ("failed", "system", None)
     assert c.department == "engineering"
 
 
-def test_message_left_is_voicemail_in_the_overflow_department(server, demo_db, settings):
+def test_message_left_is_voicemail_in_the_overflow_department(agi_server, demo_db, settings):
     uid = f"1795459077.{next(_uids)}"
-    incoming(server, uid)
+    incoming(agi_server, uid)
     settings.recordings_dir.mkdir(parents=True, exist_ok=True)
     message = settings.recordings_dir / f"{uid}-message.wav"
     message.write_bytes(b"RIFF")
-    call_end(server, uid, HOTLINE_HANGUP_SOURCE=CALLER_CHANNEL, HOTLINE_QUEUE="dept-service",
+    call_end(agi_server, uid, HOTLINE_HANGUP_SOURCE=CALLER_CHANNEL, HOTLINE_QUEUE="dept-service",
              HOTLINE_OVERFLOW_FROM="dept-engineering", HOTLINE_MESSAGE=str(message))
     c = row(demo_db, uid)
     assert (c.disposition, c.department, c.recording_caller) == ("voicemail", "service", str(message))
     assert c.recording_agent is None
 
 
-def test_call_end_without_a_row_writes_nothing(server, demo_db):
+def test_call_end_without_a_row_writes_nothing(agi_server, demo_db):
     uid = f"1795459077.{next(_uids)}"
     for event in ring_events(uid):
-        server.rings.feed(event)
-    ch = call_end(server, uid, MEMBERNAME="1001", HOTLINE_HANGUP_SOURCE="")
+        agi_server.rings.feed(event)
+    ch = call_end(agi_server, uid, MEMBERNAME="1001", HOTLINE_HANGUP_SOURCE="")
     assert ch.sets("HOTLINE_AGI_ERROR") == []
     assert row(demo_db, uid) is None  # left for the reconciler to rebuild

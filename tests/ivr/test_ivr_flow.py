@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
 
 from agi.fake_asterisk import FakeChannel, agi_env, hotline_server, play_call
 from telephony.core.config import load_settings
@@ -21,23 +20,11 @@ INVITE_TS, ANSWER_TS = "1795459077.104321", "1795459077.612345"
 _uids = itertools.count(1)
 
 
-@pytest.fixture
-def demo_db(db, settings):
-    load_demo(db, settings)
-    return db
-
-
-@pytest.fixture
-def server(settings, demo_db):
-    with hotline_server(settings, demo_db) as srv:
-        yield srv
-
-
-def call(server, keys=None, callerid=STRANGER, **channel_opts):
+def call(agi_server, keys=None, callerid=STRANGER, **channel_opts):
     uid = f"1795459077.{next(_uids)}"
     channel = FakeChannel({"HOTLINE_INVITE_TS": INVITE_TS, "HOTLINE_ANSWER_TS": ANSWER_TS},
                           keys=keys, **channel_opts)
-    play_call(server.port, agi_env("incoming", uniqueid=uid, callerid=callerid), channel)
+    play_call(agi_server.port, agi_env("incoming", uniqueid=uid, callerid=callerid), channel)
     return uid, channel
 
 
@@ -49,9 +36,9 @@ def row(db, uid):
 UNIT_PROMPTS = ["unit_building", "unit_entrance", "unit_room"]
 
 
-def test_known_resident_pressing_1_goes_to_engineering_with_unit_from_caller_id(server, demo_db):
+def test_known_resident_pressing_1_goes_to_engineering_with_unit_from_caller_id(agi_server, demo_db):
     for callerid in (KNOWN, "+8613800000001", "008613800000001", "+86 138-0000-0001"):
-        uid, ch = call(server, {"greeting": ["1"]}, callerid=callerid)
+        uid, ch = call(agi_server, {"greeting": ["1"]}, callerid=callerid)
 
         assert ch.played == ["greeting", "connect_engineering"], callerid  # no menu, no unit questions
         assert ch.sets("HOTLINE_GREETED") == ["1"]
@@ -63,23 +50,23 @@ def test_known_resident_pressing_1_goes_to_engineering_with_unit_from_caller_id(
         assert c.caller_name == "陈明" and c.resident_id is not None
 
 
-def test_greeting_is_interruptible_by_menu_digits_and_prompts_are_full_paths(server, settings):
-    _, ch = call(server, {"greeting": ["1"]}, callerid=KNOWN)
+def test_greeting_is_interruptible_by_menu_digits_and_prompts_are_full_paths(agi_server, settings):
+    _, ch = call(agi_server, {"greeting": ["1"]}, callerid=KNOWN)
     greeting = next(argv for argv in ch.commands if argv[:2] == ["STREAM", "FILE"])
     assert greeting[2] == str(settings.prompts_dir / "greeting")
     assert greeting[3] == "0123456789"
 
 
-def test_choice_from_the_menu_prompt(server, demo_db):
-    uid, ch = call(server, {"menu": ["2"]}, callerid=KNOWN)
+def test_choice_from_the_menu_prompt(agi_server, demo_db):
+    uid, ch = call(agi_server, {"menu": ["2"]}, callerid=KNOWN)
     assert ch.played == ["greeting", "menu", "connect_service"]
     assert ch.sets("HOTLINE_QUEUE") == ["dept-service"]
     c = row(demo_db, uid)
     assert (c.category, c.department) == ("complaint", "service")
 
 
-def test_unknown_caller_keys_in_a_unit_that_exists(server, demo_db):
-    uid, ch = call(server, {"greeting": ["4"], "unit_building": ["5"], "unit_entrance": ["1"],
+def test_unknown_caller_keys_in_a_unit_that_exists(agi_server, demo_db):
+    uid, ch = call(agi_server, {"greeting": ["4"], "unit_building": ["5"], "unit_entrance": ["1"],
                             "unit_room": ["101"]})
     assert ch.played == ["greeting", *UNIT_PROMPTS, "connect_billing"]
     assert ch.sets("CDR(userfield)") == ["billing;billing;5-1-101"]
@@ -89,15 +76,15 @@ def test_unknown_caller_keys_in_a_unit_that_exists(server, demo_db):
     assert c.caller_number == STRANGER
 
 
-def test_unit_with_leading_zeros_is_the_same_unit(server, demo_db):
-    uid, _ = call(server, {"greeting": ["1"], "unit_building": ["03"], "unit_entrance": ["02"],
+def test_unit_with_leading_zeros_is_the_same_unit(agi_server, demo_db):
+    uid, _ = call(agi_server, {"greeting": ["1"], "unit_building": ["03"], "unit_entrance": ["02"],
                            "unit_room": ["0502"]})
     assert row(demo_db, uid).unit == "3-2-502"
 
 
-def test_wrong_unit_three_times_leaves_the_unit_unknown_but_the_call_goes_on(server, demo_db, settings):
+def test_wrong_unit_three_times_leaves_the_unit_unknown_but_the_call_goes_on(agi_server, demo_db, settings):
     assert settings.unit_attempts == 3
-    uid, ch = call(server, {"greeting": ["1"], "unit_building": ["3", "44", "3"],
+    uid, ch = call(agi_server, {"greeting": ["1"], "unit_building": ["3", "44", "3"],
                             "unit_entrance": ["2", "1", "9"], "unit_room": ["503", "101", "502"]})
     assert ch.played.count("unit_invalid") == 3
     assert ch.played.count("unit_room") == 3
@@ -107,17 +94,17 @@ def test_wrong_unit_three_times_leaves_the_unit_unknown_but_the_call_goes_on(ser
     assert c.unit is None and c.category == "repair"
 
 
-def test_second_try_at_the_unit_is_accepted(server, demo_db):
-    uid, ch = call(server, {"greeting": ["3"], "unit_building": ["9", "9"],
+def test_second_try_at_the_unit_is_accepted(agi_server, demo_db):
+    uid, ch = call(agi_server, {"greeting": ["3"], "unit_building": ["9", "9"],
                             "unit_entrance": ["3", "3"], "unit_room": ["", "1203"]})
     assert ch.played.count("unit_invalid") == 1  # the timeout on the room
     assert row(demo_db, uid).unit == "9-3-1203"
 
 
-def test_garbage_dtmf_is_invalid(server, demo_db):
+def test_garbage_dtmf_is_invalid(agi_server, demo_db):
     # '*' at the menu, then a digit that is not on the menu: two invalid tries -> reception.
     # Then '*' in the building number, '12#'-style junk in the room: the unit is asked again.
-    uid, ch = call(server, {"menu": ["*", "7"], "unit_building": ["*", "5"],
+    uid, ch = call(agi_server, {"menu": ["*", "7"], "unit_building": ["*", "5"],
                             "unit_entrance": ["1", "1"], "unit_room": ["1*0", "101"]})
     assert ch.played[:5] == ["greeting", "menu", "invalid", "menu", "invalid"]
     assert ch.played.count("unit_invalid") == 1
@@ -126,21 +113,21 @@ def test_garbage_dtmf_is_invalid(server, demo_db):
     assert (c.category, c.department, c.unit) == ("reception", "service", "5-1-101")
 
 
-def test_a_digit_off_the_menu_during_the_greeting_is_invalid_then_the_menu_is_asked(server, demo_db):
-    uid, ch = call(server, {"greeting": ["7"], "menu": ["9"]}, callerid=KNOWN)
+def test_a_digit_off_the_menu_during_the_greeting_is_invalid_then_the_menu_is_asked(agi_server, demo_db):
+    uid, ch = call(agi_server, {"greeting": ["7"], "menu": ["9"]}, callerid=KNOWN)
     assert ch.played == ["greeting", "invalid", "menu", "connect_security"]
     assert row(demo_db, uid).category == "emergency"
 
 
-def test_silence_goes_to_reception_without_an_invalid_prompt(server, demo_db, settings):
-    uid, ch = call(server, {}, callerid=KNOWN)
+def test_silence_goes_to_reception_without_an_invalid_prompt(agi_server, demo_db, settings):
+    uid, ch = call(agi_server, {}, callerid=KNOWN)
     assert ch.played == ["greeting"] + ["menu"] * settings.menu_attempts + ["connect_service"]
     assert ch.sets("HOTLINE_QUEUE") == [settings.queue_name(settings.reception_department)]
     assert row(demo_db, uid).category == "reception"
 
 
-def test_emergency_skips_unit_entry(server, demo_db):
-    uid, ch = call(server, {"greeting": ["9"]})
+def test_emergency_skips_unit_entry(agi_server, demo_db):
+    uid, ch = call(agi_server, {"greeting": ["9"]})
     assert not set(UNIT_PROMPTS) & set(ch.played)
     assert ch.played == ["greeting", "connect_security"]
     assert ch.sets("CDR(userfield)") == ["emergency;security;"]
@@ -149,20 +136,20 @@ def test_emergency_skips_unit_entry(server, demo_db):
     assert (c.category, c.department, c.urgency, c.unit) == ("emergency", "security", "urgent", None)
 
 
-def test_emergency_from_a_known_resident_keeps_the_unit(server, demo_db):
-    uid, _ = call(server, {"greeting": ["9"]}, callerid=KNOWN)
+def test_emergency_from_a_known_resident_keeps_the_unit(agi_server, demo_db):
+    uid, _ = call(agi_server, {"greeting": ["9"]}, callerid=KNOWN)
     assert row(demo_db, uid).unit == "3-2-502"
 
 
-def test_the_unit_is_never_read_aloud(server):
-    _, ch = call(server, {"greeting": ["1"], "unit_building": ["3"], "unit_entrance": ["2"],
+def test_the_unit_is_never_read_aloud(agi_server):
+    _, ch = call(agi_server, {"greeting": ["1"], "unit_building": ["3"], "unit_entrance": ["2"],
                           "unit_room": ["502"]})
     assert not [argv for argv in ch.commands if argv[0].upper() == "SAY"]
     assert not [p for p in ch.prompt_paths if "502" in p]
 
 
-def test_caller_hanging_up_in_the_menu_leaves_an_open_row_and_no_queue(server, demo_db):
-    uid, ch = call(server, {}, callerid=KNOWN, hangup_during="menu")
+def test_caller_hanging_up_in_the_menu_leaves_an_open_row_and_no_queue(agi_server, demo_db):
+    uid, ch = call(agi_server, {}, callerid=KNOWN, hangup_during="menu")
     assert ch.sets("HOTLINE_QUEUE") == [] and ch.sets("HOTLINE_AGI_ERROR") == []
     c = row(demo_db, uid)
     assert c is not None and c.category is None and c.ended_at is None

@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import func, select
 
 from telephony.db.models import Call
-from telephony.demo import load_demo
 from telephony.logging.calllog import CallOutcome, finish_call, get_call, open_call
 from telephony.logging.reconcile import (
     CDR_FIELDS,
@@ -142,12 +141,6 @@ def no_asterisk(settings):
 @pytest.fixture
 def logs(settings):
     return AsteriskLogs(settings)
-
-
-@pytest.fixture
-def demo_db(db, settings):
-    load_demo(db, settings)
-    return db
 
 
 @pytest.fixture
