@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import functools
 import json
+from contextlib import contextmanager
 import logging
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
-from sqlalchemy import select
+from sqlalchemy import make_url, select
+from sqlalchemy.exc import OperationalError
 
 from telephony.core.config import Settings, load_settings
 from telephony.db.models import Agent, Call, Resident
@@ -33,8 +35,24 @@ def _port_overrides(kwargs: dict) -> dict:
 
 
 def _db(settings: Settings) -> Database:
-    migrate(settings.db_url)
+    with _clear_errors(settings):
+        migrate(settings.db_url)
     return Database(settings.db_url)
+
+
+@contextmanager
+def _clear_errors(settings: Settings):
+    """Failures a user can fix become one line, not a traceback."""
+    from telephony.ivr.prompts import PromptError
+    from telephony.pbx.asterisk import AsteriskNotInstalled
+
+    try:
+        yield
+    except OperationalError as e:
+        url = make_url(settings.db_url).render_as_string(hide_password=True)
+        raise click.ClickException(f"database unavailable at {url}: {str(e.orig).strip()}") from None
+    except (AsteriskNotInstalled, PromptError) as e:
+        raise click.ClickException(str(e)) from None
 
 
 def _apply_to_running(settings: Settings) -> None:
@@ -57,6 +75,7 @@ def main(verbose: bool) -> None:
     """The resident hotline."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 @main.command()
@@ -70,7 +89,9 @@ def up(settings: Settings, no_demo: bool) -> None:
     """Start Asterisk, the FastAGI server and the API in the foreground."""
     from telephony.up import up as run_up
 
-    sys.exit(run_up(settings, demo=not no_demo))
+    with _clear_errors(settings):
+        code = run_up(settings, demo=not no_demo)
+    sys.exit(code)
 
 
 @main.command(hidden=True)

@@ -66,7 +66,9 @@ def up(settings: Settings, demo: bool = True, out=sys.stdout) -> int:
         logs.mkdir(exist_ok=True)
         for name in ("agi", "api"):
             log = (logs / f"{name}.log").open("ab")
-            children.append(subprocess.Popen([sys.executable, "-m", "telephony.cli", "serve", name],
+            # --data-dir on the command line too: `pgrep -f DATA_DIR` finds every process of an instance.
+            cmd = [sys.executable, "-m", "telephony.cli", "serve", name, "--data-dir", str(settings.data_dir)]
+            children.append(subprocess.Popen(cmd,
                                              env=env, stdout=log, stderr=subprocess.STDOUT,
                                              stdin=subprocess.DEVNULL))
         _wait_port(settings.bind_host, settings.agi_port, children[0])

@@ -63,3 +63,12 @@ def test_calls_json_newest_first(run, db):
     assert [r["caller_number"] for r in rows] == ["13800000001", "13800000002"]
     assert rows[0]["started_at"] == "2026-11-23T11:00:00.000+08:00"
     assert set(rows[0]) >= {"id", "uniqueid", "ring_ms", "rings", "queue_wait_ms", "recording", "hangup_by"}
+
+
+def test_a_database_that_is_down_gives_one_clear_line(tmp_path):
+    url = "postgresql+psycopg://postgres:secret@127.0.0.1:1/hotline"
+    result = CliRunner().invoke(main, ["agents", "list", "--data-dir", str(tmp_path)],
+                                env={"HOTLINE_DATABASE_URL": url})
+    assert result.exit_code == 1
+    assert "database unavailable at postgresql+psycopg://postgres:***@127.0.0.1:1/hotline" in result.output
+    assert "secret" not in result.output and "Traceback" not in result.output
