@@ -7,18 +7,16 @@ is a failure, never a skip: CI must run both.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
+from pg_databases import create_database, drop_database
 from telephony.core.config import Settings, load_settings
 from telephony.db.session import Database, migrate
 from telephony.demo import load_demo
 
-PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HOTLINE_SHARED_DIR", REPO.parent / "shared"))
 
@@ -29,29 +27,16 @@ def shared_dir() -> Path:
     return SHARED
 
 
-def _pg_database() -> tuple[str, str]:
-    name = f"hotline_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    return name, f"{base}/{name}"
-
-
-def _drop_pg_database(name: str) -> None:
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'hotline.db'}"
         return
-    name, url = _pg_database()
+    name, url = create_database()
     try:
         yield url
     finally:
-        _drop_pg_database(name)
+        drop_database(name)
 
 
 @pytest.fixture

@@ -1,95 +1,13 @@
 """A real hotline per test: `hotline up` (Asterisk, FastAGI, API) on free ports."""
 from __future__ import annotations
 
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from dataclasses import dataclass
-from pathlib import Path
-
-import httpx
 import pytest
 
-BIN = Path(sys.executable).parent / "hotline"
-
-
-def free_tcp_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Hotline:
-    data_dir: Path
-    sip_port: int
-    api_port: int
-    proc: subprocess.Popen
-    output: Path
-
-    @property
-    def remote(self) -> str:
-        return f"127.0.0.1:{self.sip_port}"
-
-    def instance(self) -> dict:
-        return json.loads((self.data_dir / "run" / "instance.json").read_text())
-
-    def api(self, path: str, **params) -> httpx.Response:
-        return httpx.get(f"http://127.0.0.1:{self.api_port}{path}", params=params, timeout=10)
-
-    def wait_for_calls(self, count: int, timeout: float = 30.0) -> list[dict]:
-        """The newest `count` calls once all of them have ended (oldest first)."""
-        deadline = time.monotonic() + timeout
-        items: list[dict] = []
-        while time.monotonic() < deadline:
-            items = self.api("/api/calls", limit=count).json()["items"]
-            if len(items) >= count and all(c["ended_at"] for c in items):
-                return list(reversed(items))
-            time.sleep(0.5)
-        raise AssertionError(f"{count} ended call(s) not logged within {timeout}s: {items}")
-
-    def stop_agi(self) -> None:
-        os.kill(self.instance()["agi_pid"], signal.SIGKILL)
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(BIN), *args, "--data-dir", str(self.data_dir)], capture_output=True,
-                              text=True, timeout=60, env=self.env())
-
-    def env(self) -> dict:
-        return dict(os.environ)
+from hotline_instance import Hotline, start_hotline, stop_hotline
 
 
 @pytest.fixture
 def hotline(tmp_path, db_url) -> Hotline:
-    data_dir = tmp_path / "hotline"
-    out = tmp_path / "up.out"
-    sip, api = free_udp_port(), free_tcp_port()
-    env = dict(os.environ, HOTLINE_DATABASE_URL=db_url,
-               HOTLINE_RTP_PORT_START="30000", HOTLINE_RTP_PORT_END="39999")
-    cmd = [str(BIN), "up", "--data-dir", str(data_dir), "--sip-port", str(sip),
-           "--agi-port", str(free_tcp_port()), "--ami-port", str(free_tcp_port()), "--api-port", str(api)]
-    with out.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-    instance = Hotline(data_dir, sip, api, proc, out)
-    instance.env = lambda: env  # the CLI talks to the same database
-    deadline = time.monotonic() + 90
-    while "hotline ready" not in out.read_text(errors="replace"):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError(f"hotline up failed:\n{out.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.2)
+    instance = start_hotline(tmp_path, db_url)
     yield instance
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(60) == 0, out.read_text(errors="replace")[-3000:]
-    leftover = subprocess.run(["pgrep", "-f", str(data_dir)], capture_output=True, text=True).stdout
-    assert leftover == "", f"processes left behind: {leftover}"
+    stop_hotline(instance)
