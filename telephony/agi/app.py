@@ -9,6 +9,7 @@ from telephony.agi.routes import CallRoutes
 from telephony.agi.server import FastAGIServer
 from telephony.core.config import Settings
 from telephony.db.session import Database
+from telephony.pbx.holds import HoldTracker
 from telephony.pbx.ringtimes import RingTracker
 
 log = logging.getLogger(__name__)
@@ -16,12 +17,12 @@ log = logging.getLogger(__name__)
 
 def serve(settings: Settings) -> None:
     db = Database(settings.db_url)
-    rings = RingTracker()
+    rings, holds = RingTracker(), HoldTracker()
     stop = threading.Event()
     server = FastAGIServer(settings.bind_host, settings.agi_port)
-    CallRoutes(settings, db, rings).register(server)
+    CallRoutes(settings, db, rings, holds).register(server)
 
-    threading.Thread(target=rings.follow, args=(settings, stop), name="ami", daemon=True).start()
+    threading.Thread(target=rings.follow, args=(settings, stop, (holds,)), name="ami", daemon=True).start()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     server.serve_in_thread()

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from telephony.agi import variables as V
 from telephony.agi.server import FastAGIServer
 from telephony.agi.session import SocketAGI
+from telephony.analysis import jobs
 from telephony.core.callerid import clean_text
 from telephony.core.config import Settings
 from telephony.db.session import Database
@@ -15,14 +16,17 @@ from telephony.directory import find_resident_by_phone
 from telephony.ivr.flow import HotlineIVR
 from telephony.logging import calllog
 from telephony.logging.calllog import CallOutcome, epoch_to_utc
+from telephony.pbx.holds import HoldTracker
 from telephony.pbx.ringtimes import Answer, RingTracker
 
 log = logging.getLogger(__name__)
 
 
 class CallRoutes:
-    def __init__(self, settings: Settings, db: Database, rings: RingTracker):
+    def __init__(self, settings: Settings, db: Database, rings: RingTracker,
+                 holds: HoldTracker | None = None):
         self.settings, self.db, self.rings = settings, db, rings
+        self.holds = holds or HoldTracker()
 
     def register(self, server: FastAGIServer) -> None:
         server.add_route("incoming", self.incoming)
@@ -96,11 +100,19 @@ class CallRoutes:
             talk_ms=_int(get(V.ANSWEREDTIME_MS)) if agent else None,
             recordings=recordings,
         )
+        holds, transfers = self.holds.pop(uniqueid, ended=outcome.ended_at.timestamp())
         with self.db.session() as s:
             call = calllog.get_call(s, uniqueid)
             if call is None:  # the incoming route never wrote it (DB was down then)
                 return
             calllog.finish_call(call, outcome, self.settings.ring_cadence_ms)
+            if answer:  # seconds after answer: the recordings' own timeline
+                call.holds = [[round(a - answer.answered_at, 3), round(b - answer.answered_at, 3)]
+                              for a, b in holds] or None
+                call.transfers = [round(t - answer.answered_at, 3) for t in transfers] or None
+            if disposition == "answered":
+                # Transcription and audit run later, in the analysis workers.
+                jobs.enqueue(s, call.id, delay_s=self.settings.analysis_delay_s)
 
 
 def _cid(value: str | None) -> str | None:

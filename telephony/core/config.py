@@ -115,6 +115,16 @@ class Settings(BaseSettings):
     ami_user: str = "hotline"
     ami_secret: str | None = None  # default: generated once per data dir
 
+    # Transcription and audit (off the call path)
+    transcribe_engine: str | None = None  # "vosk" | "whisper"; default: vosk if a model is set
+    vosk_model_dir: Path | None = None  # e.g. vosk-model-cn-0.22, unpacked
+    analysis_workers: int = 1  # worker threads in the API process; 0 = only `hotline worker`
+    analysis_delay_s: float = 2.0  # let MixMonitor close its files first
+    job_lease_s: float = 900.0  # a claimed job whose worker vanished is claimed again after this
+    job_max_attempts: int = 3
+    max_audio_s: float = 3 * 3600.0
+    greeting_window_s: float = 5.0  # the greeting must start within this after answer
+
     # Rebuilding calls from Asterisk's own records when Python missed them
     reconcile_interval_s: float = 3.0
     reconcile_grace_s: float = 2.0
@@ -163,6 +173,10 @@ class Settings(BaseSettings):
     @property
     def prompts_dir(self) -> Path:
         return self.data_dir / "prompts"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
 
     @property
     def run_dir(self) -> Path:

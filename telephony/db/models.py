@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -60,3 +60,55 @@ class Call(Base):
     recording_mixed: Mapped[str | None] = mapped_column(Text)
     # Where the row came from: "agi" (live) or "rebuilt" (from CDR + queue_log).
     source: Mapped[str] = mapped_column(String(20), default="agi")
+    # Holds and transfers during the talk, from AMI: [[start, end], ...] and [t, ...],
+    # seconds after answer. What the hold and transfer rules of the audit judge.
+    holds: Mapped[list | None] = mapped_column(JSON)
+    transfers: Mapped[list | None] = mapped_column(JSON)
+
+
+class Transcript(Base):
+    """One leg of one call, transcribed: times are seconds after the agent answered."""
+
+    __tablename__ = "transcripts"
+    __table_args__ = (UniqueConstraint("call_id", "leg", name="uq_transcripts_call_leg"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    leg: Mapped[str] = mapped_column(String(10))  # caller | agent
+    engine: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    segments: Mapped[list] = mapped_column(JSON)  # [{start, end, text}]
+    audio_s: Mapped[float] = mapped_column(Float)
+    cpu_s: Mapped[float] = mapped_column(Float)
+
+
+class AuditVerdict(Base):
+    __tablename__ = "audit_verdicts"
+    __table_args__ = (UniqueConstraint("call_id", "rule", name="uq_audit_call_rule"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    rule: Mapped[str] = mapped_column(String(20))
+    verdict: Mapped[str] = mapped_column(String(10), index=True)  # pass | fail | n/a
+    evidence: Mapped[dict] = mapped_column(JSON)
+
+
+class AnalysisJob(Base):
+    """Transcribe and audit one answered call, off the call path.
+
+    A queue in the database itself: workers on any number of machines claim
+    jobs with SELECT ... FOR UPDATE SKIP LOCKED (PostgreSQL); a claim expires
+    after a lease, so a crashed worker loses no job.
+    """
+
+    __tablename__ = "analysis_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(String(10), index=True)  # pending | running | done | error
+    run_after: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)

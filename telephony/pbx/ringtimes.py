@@ -79,8 +79,11 @@ class RingTracker:
         for uid in [u for u, (t, _) in self._answers.items() if t < cutoff]:
             del self._answers[uid]
 
-    def follow(self, settings: Settings, stop: threading.Event) -> None:
-        """Feed from AMI until stopped, reconnecting when Asterisk restarts."""
+    def follow(self, settings: Settings, stop: threading.Event, also: tuple = ()) -> None:
+        """Feed from AMI until stopped, reconnecting when Asterisk restarts.
+
+        `also`: other consumers of the same events (objects with feed(event)).
+        """
         while not stop.is_set():
             try:
                 ami = AmiClient.for_settings(settings, timeout=2)
@@ -89,6 +92,8 @@ class RingTracker:
                 try:
                     for event in _until(stop, ami):
                         self.feed(event)
+                        for consumer in also:
+                            consumer.feed(event)
                 finally:
                     ami.close()
             except (OSError, AmiError) as e:
