@@ -112,6 +112,23 @@ def serve(settings: Settings, service: str) -> None:
                     log_level="warning")
 
 
+@main.command()
+@with_settings
+def worker(settings: Settings) -> None:
+    """Transcribe and audit answered calls from the queue (any machine, same database)."""
+    import signal
+    import threading
+
+    from telephony.analysis.worker import AnalysisWorker
+
+    _db(settings)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo(f"analysis worker on {make_url(settings.db_url).render_as_string(hide_password=True)}")
+    AnalysisWorker(settings, Database(settings.db_url)).run(stop)
+
+
 @main.group()
 def agents() -> None:
     """Agents: the people who answer."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from telephony.db.models import AnalysisJob
@@ -41,24 +41,32 @@ def enqueue(s: Session, call_id: int, delay_s: float = 0.0) -> None:
         job.status, job.run_after, job.attempts, job.error = PENDING, run_after, 0, None
 
 
+def _claimable(t: datetime, lease_s: float, max_attempts: int):
+    return (AnalysisJob.attempts < max_attempts) & (AnalysisJob.run_after <= t) & or_(
+        AnalysisJob.status == PENDING,
+        (AnalysisJob.status == RUNNING) & (AnalysisJob.claimed_at < t - timedelta(seconds=lease_s)))
+
+
 def claim(db: Database, worker: str, lease_s: float, max_attempts: int) -> Claim | None:
     t = now()
-    with db.session() as s:
-        q = (select(AnalysisJob)
-             .where(AnalysisJob.attempts < max_attempts,
-                    or_(AnalysisJob.status == PENDING,
-                        (AnalysisJob.status == RUNNING) & (AnalysisJob.claimed_at < t - timedelta(seconds=lease_s))),
-                    AnalysisJob.run_after <= t)
-             .order_by(AnalysisJob.run_after, AnalysisJob.id)
-             .limit(1)
-             .with_for_update(skip_locked=True))
-        job = s.scalars(q).first()
-        if job is None:
-            _fail_exhausted(s, max_attempts, lease_s, t)
-            return None
-        job.status, job.worker, job.claimed_at = RUNNING, worker[:100], t
-        job.attempts += 1
-        return Claim(job.id, job.call_id, job.attempts)
+    while True:
+        with db.session() as s:
+            job = s.execute(select(AnalysisJob.id, AnalysisJob.call_id, AnalysisJob.attempts)
+                            .where(_claimable(t, lease_s, max_attempts))
+                            .order_by(AnalysisJob.run_after, AnalysisJob.id)
+                            .limit(1)
+                            .with_for_update(skip_locked=True)).first()
+            if job is None:
+                _fail_exhausted(s, max_attempts, lease_s, t)
+                return None
+            # Compare-and-set: only one worker turns it to running (SQLite reads outside
+            # a write lock; PostgreSQL's SKIP LOCKED already keeps workers apart).
+            taken = s.execute(update(AnalysisJob)
+                              .where(AnalysisJob.id == job.id, _claimable(t, lease_s, max_attempts))
+                              .values(status=RUNNING, worker=worker[:100], claimed_at=t,
+                                      attempts=AnalysisJob.attempts + 1)).rowcount
+            if taken == 1:
+                return Claim(job.id, job.call_id, job.attempts + 1)
 
 
 def _fail_exhausted(s: Session, max_attempts: int, lease_s: float, t: datetime) -> None:

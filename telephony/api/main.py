@@ -1,4 +1,5 @@
-"""The API app; its lifespan also runs the reconciler that rebuilds missed calls."""
+"""The API app; its lifespan also runs the reconciler (calls Python missed) and the
+embedded analysis workers (transcription and audit)."""
 from __future__ import annotations
 
 import threading
@@ -8,21 +9,24 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
-from telephony.api.routes import calls
+from telephony.analysis.worker import AnalysisWorker
+from telephony.api.routes import analysis, calls
 from telephony.core.config import Settings
 from telephony.db.session import Database
+from telephony.logging.reconcile import Reconciler
 
 
-def create_app(settings: Settings, reconcile: bool = True) -> FastAPI:
+def create_app(settings: Settings, background: bool = True) -> FastAPI:
+    """background=False: the API alone, without the reconciler and the analysis workers."""
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         stop = threading.Event()
-        if reconcile:
-            from telephony.logging.reconcile import Reconciler
-
-            thread = threading.Thread(target=Reconciler(settings, app.state.db).run, args=(stop,),
-                                      name="reconcile", daemon=True)
-            thread.start()
+        if background:
+            threading.Thread(target=Reconciler(settings, app.state.db).run, args=(stop,),
+                             name="reconcile", daemon=True).start()
+        for i in range(settings.analysis_workers if background else 0):
+            worker = AnalysisWorker(settings, app.state.db)  # the embedded worker(s)
+            threading.Thread(target=worker.run, args=(stop,), name=f"analysis-{i}", daemon=True).start()
         yield
         stop.set()
 
@@ -30,6 +34,7 @@ def create_app(settings: Settings, reconcile: bool = True) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(settings.db_url)
     app.include_router(calls.router)
+    app.include_router(analysis.router)
 
     @app.exception_handler(OperationalError)
     async def database_down(_request: Request, exc: OperationalError) -> JSONResponse:

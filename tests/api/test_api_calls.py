@@ -37,7 +37,7 @@ def client(settings, db):
                 department=dept, agent=agent,
                 answered_at=started + timedelta(seconds=20) if agent else None,
                 ring_ms=6800 if agent else None), settings.ring_cadence_ms)
-    app = create_app(settings, reconcile=False)
+    app = create_app(settings, background=False)
     with TestClient(app) as c:
         yield c
     app.state.db.engine.dispose()
@@ -155,7 +155,7 @@ def test_hostile_caller_name_comes_back_as_json_text(client):
 
 def _down(tmp_path, url):
     settings = load_settings(data_dir=tmp_path, database_url=url)
-    app = create_app(settings, reconcile=False)
+    app = create_app(settings, background=False)
     return app, TestClient(app, raise_server_exceptions=False)
 
 

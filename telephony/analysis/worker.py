@@ -1,0 +1,129 @@
+"""The analysis worker: transcribe an answered call's legs, audit it, store both.
+
+Runs as threads in the API process (`analysis_workers`), or on any machine as
+`hotline worker` against the same PostgreSQL. Bad audio ends as a per-call
+error state; nothing a call contains can crash the worker or lose a job.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from pathlib import Path
+
+from sqlalchemy import delete
+from sqlalchemy.exc import SQLAlchemyError
+
+from telephony.analysis import jobs
+from telephony.core.config import Settings
+from telephony.db.models import AuditVerdict, Call, Transcript
+from telephony.db.session import Database
+
+log = logging.getLogger(__name__)
+LEGS = ("agent", "caller")
+
+
+class AnalysisWorker:
+    def __init__(self, settings: Settings, db: Database, engine=None, poll_s: float = 1.0):
+        self.settings, self.db, self.poll_s = settings, db, poll_s
+        self._engine = engine
+        self._engine_lock = threading.Lock()
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+    @property
+    def engine(self):
+        """One engine (one loaded model) per worker, made on first use."""
+        with self._engine_lock:
+            if self._engine is None:
+                from telephony.transcribe import make_engine
+
+                self._engine = make_engine(self.settings.transcribe_engine,
+                                           vosk_model_dir=self.settings.vosk_model_dir,
+                                           cache_dir=self.settings.models_dir)
+            return self._engine
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                worked = self.work_once()
+            except SQLAlchemyError as e:  # database down: the jobs wait in it
+                log.warning("analysis paused: %s", e)
+                worked = False
+            if not worked:
+                stop.wait(self.poll_s)
+
+    def run_until_empty(self) -> int:
+        done = 0
+        while self.work_once():
+            done += 1
+        return done
+
+    def work_once(self) -> bool:
+        claim = jobs.claim(self.db, self.name, self.settings.job_lease_s, self.settings.job_max_attempts)
+        if claim is None:
+            return False
+        from telephony.transcribe.errors import TranscribeError
+
+        try:
+            self.analyse(claim.call_id)
+        except TranscribeError as e:  # bad audio or model: this call's error, not the worker's
+            log.warning("call %s: %s", claim.call_id, e)
+            jobs.finish(self.db, claim, error=str(e))
+        except SQLAlchemyError:
+            raise  # the lease brings the job back once the database does
+        except Exception as e:  # noqa: BLE001 - keep working; the job is retried, then kept as an error
+            log.exception("call %s: analysis failed", claim.call_id)
+            jobs.finish(self.db, claim, error=f"{type(e).__name__}: {e}",
+                        retry_until=self.settings.job_max_attempts)
+        else:
+            jobs.finish(self.db, claim)
+        return True
+
+    def analyse(self, call_id: int) -> None:
+        from telephony.audit import audit_call
+        from telephony.transcribe.errors import AudioError
+
+        with self.db.session() as s:
+            call = s.get(Call, call_id)
+            paths = {"agent": call.recording_agent, "caller": call.recording_caller}
+            facts = _facts(call)
+        transcripts = {}
+        for leg in LEGS:
+            if not paths[leg]:
+                raise AudioError(f"call-{call_id}-{leg}", "missing", f"no {leg} recording for this call")
+            transcripts[leg] = self.engine.transcribe(Path(paths[leg]))
+        utterances = _utterances(transcripts)
+        verdicts = audit_call(utterances, facts, audit_rules(self.settings))
+
+        with self.db.session() as s:
+            s.execute(delete(Transcript).where(Transcript.call_id == call_id))
+            s.execute(delete(AuditVerdict).where(AuditVerdict.call_id == call_id))
+            for leg, t in transcripts.items():
+                s.add(Transcript(call_id=call_id, leg=leg, engine=t.engine, text=t.text,
+                                 segments=[{"start": g.start, "end": g.end, "text": g.text} for g in t.segments],
+                                 audio_s=t.audio_s, cpu_s=t.cpu_s))
+            for v in verdicts:
+                s.add(AuditVerdict(call_id=call_id, rule=v.rule, verdict=v.verdict, evidence=v.evidence))
+
+
+def audit_rules(settings: Settings):
+    from telephony.audit import AuditRules
+
+    company = settings.company_name
+    return AuditRules(company_names=[f"{company}物业", company], greeting_window_s=settings.greeting_window_s,
+                      ring_limit=settings.ring_limit, hold_limit_s=float(settings.hold_limit_s))
+
+
+def _facts(call: Call):
+    from telephony.audit import CallFacts, Hold
+
+    return CallFacts(answered=call.disposition == "answered", rings=call.rings, hangup_by=call.hangup_by,
+                     holds=[Hold(a, b) for a, b in (call.holds or [])], transfers=list(call.transfers or []))
+
+
+def _utterances(transcripts: dict) -> list:
+    from telephony.audit import Utterance
+
+    out = [Utterance(leg, seg.start, seg.end, seg.text) for leg, t in transcripts.items() for seg in t.segments]
+    return sorted(out, key=lambda u: u.start)
