@@ -118,6 +118,7 @@ class Settings(BaseSettings):
     # Transcription and audit (off the call path)
     transcribe_engine: str | None = None  # "vosk" | "whisper"; default: vosk if a model is set
     vosk_model_dir: Path | None = None  # e.g. vosk-model-cn-0.22, unpacked
+    model_cache_dir: Path | None = None  # where the Whisper model is assembled; default DATA_DIR/models
     analysis_workers: int = 1  # worker threads in the API process; 0 = only `hotline worker`
     analysis_delay_s: float = 2.0  # let MixMonitor close its files first
     job_lease_s: float = 900.0  # a claimed job whose worker vanished is claimed again after this
@@ -176,7 +177,7 @@ class Settings(BaseSettings):
 
     @property
     def models_dir(self) -> Path:
-        return self.data_dir / "models"
+        return self.model_cache_dir or self.data_dir / "models"
 
     @property
     def run_dir(self) -> Path:

@@ -68,12 +68,13 @@ class Hotline:
         return dict(os.environ)
 
 
-def start_hotline(tmp_path: Path, db_url: str) -> Hotline:
+def start_hotline(tmp_path: Path, db_url: str, **settings: str) -> Hotline:
     data_dir = tmp_path / "hotline"
     out = tmp_path / "up.out"
     sip, api = free_udp_port(), free_tcp_port()
     env = dict(os.environ, HOTLINE_DATABASE_URL=db_url,
-               HOTLINE_RTP_PORT_START="30000", HOTLINE_RTP_PORT_END="39999")
+               HOTLINE_RTP_PORT_START="30000", HOTLINE_RTP_PORT_END="39999",
+               **{f"HOTLINE_{k.upper()}": v for k, v in settings.items()})
     cmd = [str(BIN), "up", "--data-dir", str(data_dir), "--sip-port", str(sip),
            "--agi-port", str(free_tcp_port()), "--ami-port", str(free_tcp_port()), "--api-port", str(api)]
     with out.open("wb") as log:
