@@ -129,6 +129,71 @@ def worker(settings: Settings) -> None:
     AnalysisWorker(settings, Database(settings.db_url)).run(stop)
 
 
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per file")
+@click.option("--pending", is_flag=True, help="work through the backlog of answered calls instead")
+@click.option("--engine", type=click.Choice(["whisper", "vosk"]), help="default: vosk if a model is set")
+@with_settings
+def transcribe(settings: Settings, files: tuple[Path, ...], as_json: bool, pending: bool,
+               engine: str | None) -> None:
+    """Transcribe recordings offline (Mandarin), or the calls waiting in the queue."""
+    from telephony.analysis.worker import AnalysisWorker, engine_for
+    from telephony.transcribe import transcribe_files
+    from telephony.transcribe.errors import ModelError
+
+    if pending == bool(files):
+        raise click.UsageError("give FILE... or --pending")
+    try:
+        stt = engine_for(settings, engine)
+        if pending:
+            done = AnalysisWorker(settings, _db(settings), engine=stt).run_until_empty()
+            click.echo(f"{done} call(s) transcribed and audited")
+            return
+        failed = 0
+        for result in transcribe_files(files, stt, progress=len(files) > 1):
+            failed += "error" in result
+            if as_json:
+                click.echo(json.dumps(result, ensure_ascii=False))
+            else:
+                click.echo(f"{result['file']}: {result.get('text', 'ERROR ' + result.get('error', ''))}")
+    except ModelError as e:
+        raise click.ClickException(str(e)) from None
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--leg", type=click.Choice(["agent", "caller"]), default="agent", show_default=True)
+@click.option("--company", help="the company or office name to expect (default: the setting)")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--engine", type=click.Choice(["whisper", "vosk"]))
+@with_settings
+def audit(settings: Settings, file: Path, leg: str, company: str | None, as_json: bool,
+          engine: str | None) -> None:
+    """Audit one recording against the standards: greeting, closing, privacy."""
+    from telephony.analysis.worker import engine_for
+    from telephony.audit import AuditRules, Utterance, audit_text
+    from telephony.transcribe.errors import TranscribeError
+
+    if company:
+        settings.company_name = company
+    try:
+        transcript = engine_for(settings, engine).transcribe(file)
+    except TranscribeError as e:
+        raise click.ClickException(str(e)) from None
+    utterances = [Utterance(leg, g.start, g.end, g.text) for g in transcript.segments]
+    result = {"file": str(file), "text": transcript.text,
+              **audit_text(utterances, AuditRules.from_settings(settings))}
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    click.echo(f"{file}: {transcript.text}")
+    for rule in ("greeting", "closing", "privacy"):
+        click.echo(f"  {rule}: {result[rule]['verdict']}")
+
+
 @main.group()
 def agents() -> None:
     """Agents: the people who answer."""

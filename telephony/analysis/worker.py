@@ -16,9 +16,12 @@ from sqlalchemy import delete
 from sqlalchemy.exc import SQLAlchemyError
 
 from telephony.analysis import jobs
+from telephony.audit import AuditRules, CallFacts, Hold, Utterance, audit_call
 from telephony.core.config import Settings
 from telephony.db.models import AuditVerdict, Call, Transcript
 from telephony.db.session import Database
+from telephony.transcribe import make_engine
+from telephony.transcribe.errors import AudioError, TranscribeError
 
 log = logging.getLogger(__name__)
 LEGS = ("agent", "caller")
@@ -36,11 +39,7 @@ class AnalysisWorker:
         """One engine (one loaded model) per worker, made on first use."""
         with self._engine_lock:
             if self._engine is None:
-                from telephony.transcribe import make_engine
-
-                self._engine = make_engine(self.settings.transcribe_engine,
-                                           vosk_model_dir=self.settings.vosk_model_dir,
-                                           cache_dir=self.settings.models_dir)
+                self._engine = engine_for(self.settings)
             return self._engine
 
     def run(self, stop: threading.Event) -> None:
@@ -63,8 +62,6 @@ class AnalysisWorker:
         claim = jobs.claim(self.db, self.name, self.settings.job_lease_s, self.settings.job_max_attempts)
         if claim is None:
             return False
-        from telephony.transcribe.errors import TranscribeError
-
         try:
             self.analyse(claim.call_id)
         except TranscribeError as e:  # bad audio or model: this call's error, not the worker's
@@ -81,9 +78,6 @@ class AnalysisWorker:
         return True
 
     def analyse(self, call_id: int) -> None:
-        from telephony.audit import audit_call
-        from telephony.transcribe.errors import AudioError
-
         with self.db.session() as s:
             call = s.get(Call, call_id)
             paths = {"agent": call.recording_agent, "caller": call.recording_caller}
@@ -94,7 +88,7 @@ class AnalysisWorker:
                 raise AudioError(f"call-{call_id}-{leg}", "missing", f"no {leg} recording for this call")
             transcripts[leg] = self.engine.transcribe(Path(paths[leg]))
         utterances = _utterances(transcripts)
-        verdicts = audit_call(utterances, facts, audit_rules(self.settings))
+        verdicts = audit_call(utterances, facts, AuditRules.from_settings(self.settings))
 
         with self.db.session() as s:
             s.execute(delete(Transcript).where(Transcript.call_id == call_id))
@@ -107,23 +101,17 @@ class AnalysisWorker:
                 s.add(AuditVerdict(call_id=call_id, rule=v.rule, verdict=v.verdict, evidence=v.evidence))
 
 
-def audit_rules(settings: Settings):
-    from telephony.audit import AuditRules
-
-    company = settings.company_name
-    return AuditRules(company_names=[f"{company}物业", company], greeting_window_s=settings.greeting_window_s,
-                      ring_limit=settings.ring_limit, hold_limit_s=float(settings.hold_limit_s))
+def engine_for(settings: Settings, name: str | None = None):
+    """The transcription engine the settings ask for (default: vosk if a model is set, else Whisper)."""
+    return make_engine(name or settings.transcribe_engine, vosk_model_dir=settings.vosk_model_dir,
+                       cache_dir=settings.models_dir, max_audio_s=settings.max_audio_s)
 
 
-def _facts(call: Call):
-    from telephony.audit import CallFacts, Hold
-
+def _facts(call: Call) -> CallFacts:
     return CallFacts(answered=call.disposition == "answered", rings=call.rings, hangup_by=call.hangup_by,
                      holds=[Hold(a, b) for a, b in (call.holds or [])], transfers=list(call.transfers or []))
 
 
-def _utterances(transcripts: dict) -> list:
-    from telephony.audit import Utterance
-
+def _utterances(transcripts: dict) -> list[Utterance]:
     out = [Utterance(leg, seg.start, seg.end, seg.text) for leg, t in transcripts.items() for seg in t.segments]
     return sorted(out, key=lambda u: u.start)
