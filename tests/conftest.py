@@ -66,3 +66,25 @@ def agi_server(settings, demo_db):
 
     with hotline_server(settings, demo_db) as srv:
         yield srv
+
+
+# -- speech models: assembled once per test session -----------------------------------
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    """A models cache root, as DATA_DIR/models would be (the hotline's model_cache_dir)."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def whisper_model_dir(models_dir) -> Path:
+    from telephony.transcribe import ensure_whisper_model
+
+    return ensure_whisper_model(models_dir / "whisper-base")
+
+
+@pytest.fixture(scope="session")
+def whisper_engine(whisper_model_dir):
+    from telephony.transcribe import WhisperEngine
+
+    return WhisperEngine(whisper_model_dir)

@@ -12,12 +12,6 @@ from telephony.sipp.phones import agent_phone, resident_call
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="session")
-def model_cache(tmp_path_factory):
-    """One assembled Whisper model for every hotline the tests start."""
-    return tmp_path_factory.mktemp("models")
-
-
 def wait_for_audit(hotline, call_id: int, timeout: float = 180.0) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -40,9 +34,10 @@ def place_call(hotline, work, pcaps, agent_says: str, agent_hangs_up: bool = Fal
     return hotline.wait_for_calls(1)[-1]
 
 
-def test_greeting_hangup_order_and_privacy_are_audited(tmp_path, db_url, shared_dir, model_cache):
+def test_greeting_hangup_order_and_privacy_are_audited(tmp_path, db_url, shared_dir, whisper_model_dir):
     pcaps = shared_dir / "audio" / "hotline-dev" / "pcap"
-    hotline = start_hotline(tmp_path, db_url, model_cache_dir=str(model_cache))
+    # One assembled Whisper model for every hotline the tests start.
+    hotline = start_hotline(tmp_path, db_url, model_cache_dir=str(whisper_model_dir.parent))
     try:
         good = place_call(hotline, tmp_path / "good", pcaps, "greet_ok_01.pcap")
         audit = wait_for_audit(hotline, good["id"])

@@ -6,12 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from telephony.transcribe import (
-    VoskEngine,
-    WhisperEngine,
-    ensure_whisper_model,
-    packaged_vosk_model_dir,
-)
+from telephony.transcribe import VoskEngine, packaged_vosk_model_dir
 
 
 @pytest.fixture(scope="session")
@@ -25,22 +20,6 @@ def hotline_dir(shared_dir) -> Path:
 def hotline_labels(hotline_dir) -> dict[str, str]:
     with (hotline_dir / "labels.tsv").open(encoding="utf-8") as f:
         return {row["file"]: row["text"] for row in csv.DictReader(f, delimiter="\t")}
-
-
-@pytest.fixture(scope="session")
-def models_dir(tmp_path_factory) -> Path:
-    """A models cache root, as DATA_DIR/models would be."""
-    return tmp_path_factory.mktemp("models")
-
-
-@pytest.fixture(scope="session")
-def whisper_model_dir(models_dir) -> Path:
-    return ensure_whisper_model(models_dir / "whisper-base")
-
-
-@pytest.fixture(scope="session")
-def whisper_engine(whisper_model_dir) -> WhisperEngine:
-    return WhisperEngine(whisper_model_dir)
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from pydub import AudioSegment
 
 from telephony.transcribe import (
     Engine,
@@ -121,3 +122,23 @@ def test_transcribe_files_single_file_no_bar(whisper_engine, hotline_dir, capsys
     rows = list(transcribe_files([hotline_dir / "ulaw8k" / "greet_bad_02.wav"], whisper_engine, progress=True))
     assert len(rows) == 1 and "text" in rows[0]
     assert capsys.readouterr().err == ""
+
+
+def test_call_leg_with_long_silences(whisper_engine, hotline_dir, tmp_path):
+    """A MixMonitor leg is mostly silence while the other side talks: no phantom
+    text in it, and each utterance at the time it was said."""
+    greet = AudioSegment.from_file(hotline_dir / "pcm8k" / "greet_ok_01.wav")
+    close = AudioSegment.from_file(hotline_dir / "pcm8k" / "close_ok_01.wav")
+    gap = AudioSegment.silent(duration=25000, frame_rate=8000)
+    leg = AudioSegment.silent(duration=1000, frame_rate=8000) + greet + gap + close + gap
+    leg.export(tmp_path / "leg.wav", format="wav")
+    close_at = 1 + len(greet) / 1000 + 25
+    close_end = close_at + len(close) / 1000
+
+    tr = whisper_engine.transcribe(tmp_path / "leg.wav")
+    check_segments(tr)
+    first, last = tr.segments[0], tr.segments[-1]
+    assert 0.5 <= first.start <= 2.5 and "物业" in first.text
+    assert close_at - 1 <= last.start <= close_at + 1.5 and "来电" in last.text
+    assert last.end <= close_end + 1  # nothing made up in the trailing silence
+    assert all(not (6.5 < s.start < close_at - 1) for s in tr.segments)
