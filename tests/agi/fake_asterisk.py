@@ -240,9 +240,11 @@ class running_server:
 def hotline_server(settings, db, rings=None) -> running_server:
     """The hotline's own routes (incoming, call-end) on a test server."""
     from telephony.agi.routes import CallRoutes
+    from telephony.pbx.holds import HoldTracker
     from telephony.pbx.ringtimes import RingTracker
 
     srv = running_server()
     srv.rings = rings or RingTracker()
-    CallRoutes(settings, db, srv.rings).register(srv.server)
+    srv.holds = HoldTracker()
+    CallRoutes(settings, db, srv.rings, srv.holds).register(srv.server)
     return srv

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 
 from agi.fake_asterisk import FakeChannel, agi_env, env_bytes, play_call
-from telephony.db.models import Call
+from telephony.db.models import AnalysisJob, Call
 from telephony.logging.calllog import get_call
 
 CALLER_CHANNEL = "PJSIP/anonymous-00000001"
@@ -174,6 +174,34 @@ def test_answered_call_end_completes_the_row(agi_server, demo_db, settings):
     assert (c.recording_caller, c.recording_agent, c.recording_mixed) == (
         f"{rec_base}-caller.wav", f"{rec_base}-agent.wav", f"{rec_base}-mixed.wav")
     assert (c.category, c.unit) == ("repair", "3-2-502")  # what incoming wrote stays
+
+
+def test_holds_and_transfers_are_kept_in_seconds_after_answer_and_the_call_queued(agi_server, demo_db):
+    uid = f"1795459077.{next(_uids)}"
+    incoming(agi_server, uid)
+    for event in ring_events(uid):  # answered at 1795459091.15
+        agi_server.rings.feed(event)
+    for name, at in (("Hold", 1795459101.15), ("Unhold", 1795459126.15), ("Hold", 1795459130.15)):
+        agi_server.holds.feed({"Event": name, "Timestamp": f"{at:.6f}", "Channel": MEMBER_CHANNEL,
+                               "Uniqueid": MEMBER_UID, "Linkedid": uid})
+    agi_server.holds.feed({"Event": "BlindTransfer", "Timestamp": "1795459128.150000", "Result": "Success",
+                           "TransfererUniqueid": MEMBER_UID, "TransfererLinkedid": uid})
+    call_end(agi_server, uid, MEMBERNAME="1001", HOTLINE_HANGUP_SOURCE=CALLER_CHANNEL,
+             HOTLINE_END_TS="1795459135.150", HOTLINE_QUEUE="dept-engineering")
+    c = row(demo_db, uid)
+    assert c.holds == [[10.0, 35.0], [39.0, 44.0]]  # a hold still open ends with the call
+    assert c.transfers == [37.0]
+    with demo_db.session() as s:
+        job = s.scalars(select(AnalysisJob).where(AnalysisJob.call_id == c.id)).one()
+    assert job.status == "pending"
+
+
+def test_unanswered_calls_are_not_queued_for_analysis(agi_server, demo_db):
+    uid = f"1795459077.{next(_uids)}"
+    incoming(agi_server, uid)
+    call_end(agi_server, uid, HOTLINE_HANGUP_SOURCE=CALLER_CHANNEL, HOTLINE_QUEUE="dept-engineering")
+    with demo_db.session() as s:
+        assert s.scalar(select(func.count()).select_from(AnalysisJob)) == 0
 
 
 def test_agent_hanging_up_is_recorded(agi_server, demo_db):
