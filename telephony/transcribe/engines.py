@@ -86,7 +86,25 @@ def _join(texts: list[str]) -> str:
     return clean_transcript(" ".join(t for t in texts if t))
 
 
-class WhisperEngine:
+class _LazyModel:
+    """The model is loaded on first use, once, and shared by every transcription."""
+
+    _model = None
+    _lock = threading.Lock()
+
+    @property
+    def model(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
+        return self._model
+
+    def _load(self):
+        raise NotImplementedError
+
+
+class WhisperEngine(_LazyModel):
     """faster-whisper on the CPU (int8 by default), language forced to Chinese.
 
     ``vad_filter`` (Silero VAD, shipped inside faster-whisper) skips silence:
@@ -120,17 +138,6 @@ class WhisperEngine:
         self.split_pause_s = split_pause_s
         self.initial_prompt = initial_prompt
         self.max_audio_s = max_audio_s
-        self._model = None
-        self._lock = threading.Lock()
-
-    @property
-    def model(self):
-        """The faster_whisper.WhisperModel, loaded on first use."""
-        if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    self._model = self._load()
-        return self._model
 
     def _load(self):
         if not (self.model_dir / "model.bin").is_file():
@@ -208,7 +215,7 @@ class WhisperEngine:
         return out
 
 
-class VoskEngine:
+class VoskEngine(_LazyModel):
     """vosk (Kaldi) with a model directory, streamed in chunks at the model's rate."""
 
     name = "vosk"
@@ -224,17 +231,6 @@ class VoskEngine:
         self.sample_rate = vosk_sample_rate(self.model_dir)
         self.chunk_s = chunk_s
         self.max_audio_s = max_audio_s
-        self._model = None
-        self._lock = threading.Lock()
-
-    @property
-    def model(self):
-        """The vosk.Model, loaded on first use (shared by all transcriptions)."""
-        if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    self._model = self._load()
-        return self._model
 
     def _load(self):
         try:
