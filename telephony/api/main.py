@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
 from telephony.analysis.worker import AnalysisWorker
-from telephony.api.routes import analysis, calls
+from telephony.api.routes import analysis, calls, reports
 from telephony.core.config import Settings
 from telephony.db.session import Database
 from telephony.logging.reconcile import Reconciler
@@ -35,6 +35,7 @@ def create_app(settings: Settings, background: bool = True) -> FastAPI:
     app.state.db = Database(settings.db_url)
     app.include_router(calls.router)
     app.include_router(analysis.router)
+    app.include_router(reports.router)
 
     @app.exception_handler(OperationalError)
     async def database_down(_request: Request, exc: OperationalError) -> JSONResponse:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -33,7 +33,12 @@ class Agent(Base):
 
 class Call(Base):
     __tablename__ = "calls"
-    __table_args__ = (UniqueConstraint("uniqueid", name="uq_calls_uniqueid"),)
+    __table_args__ = (
+        UniqueConstraint("uniqueid", name="uq_calls_uniqueid"),
+        # The reports read a started_at range from this index alone (migration 0003).
+        Index("ix_calls_report", "started_at", "disposition", "rings", "ring_ms", "queue_wait_ms",
+              "agent", "department", "category", "urgency", "unit", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uniqueid: Mapped[str] = mapped_column(String(64))  # the caller channel's Asterisk UNIQUEID
@@ -84,7 +89,10 @@ class Transcript(Base):
 
 class AuditVerdict(Base):
     __tablename__ = "audit_verdicts"
-    __table_args__ = (UniqueConstraint("call_id", "rule", name="uq_audit_call_rule"),)
+    __table_args__ = (
+        UniqueConstraint("call_id", "rule", name="uq_audit_call_rule"),
+        Index("ix_audit_verdicts_report", "call_id", "rule", "verdict"),  # migration 0003
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)

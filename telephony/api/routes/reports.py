@@ -1,0 +1,113 @@
+"""GET /api/reports/answer-time, /compliance and /volume: the supervisors' reports.
+
+Common parameters: `since`, `until` (ISO 8601 with a time zone; since
+inclusive, until exclusive), `group_by` (agent, department, hour, day,
+category, building; hour and day in the `timezone` setting; none: one total
+row), the filters `agent`, `department`, `category`, and `format` (json, or
+csv: the rows with a header row, the same columns as the JSON rows).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any, Callable
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
+
+from telephony.api.deps import SessionDep, SettingsDep
+from telephony.reports import (
+    ReportError,
+    Scope,
+    answer_time_report,
+    compliance_report,
+    to_csv,
+    volume_report,
+)
+
+router = APIRouter(prefix="/api/reports", tags=["reports"])
+
+
+class GroupBy(str, Enum):
+    agent = "agent"
+    department = "department"
+    hour = "hour"
+    day = "day"
+    category = "category"
+    building = "building"
+
+
+class Format(str, Enum):
+    json = "json"
+    csv = "csv"
+
+
+class Part(str, Enum):
+    rows = "rows"
+    failures = "failures"
+
+
+def _scope(settings, since, until, group_by, agent, department, category) -> Scope:
+    try:
+        return Scope.make(settings.timezone, since, until, group_by.value if group_by else None,
+                          agent=agent, department=department, category=category)
+    except ReportError as e:
+        raise HTTPException(422, str(e)) from None
+
+
+def _respond(report: dict[str, Any], fmt: Format, columns_key: str = "columns",
+             rows_key: str = "rows") -> Any:
+    if fmt is Format.json:
+        return report
+    name = report["report"] + (f"-{report['group_by']}" if report["group_by"] else "")
+    if rows_key != "rows":
+        name += f"-{rows_key}"
+    return Response(to_csv(report[columns_key], report[rows_key]), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+def _run(session, settings, build: Callable, since, until, group_by, agent, department, category,
+         **kwargs) -> dict[str, Any]:
+    scope = _scope(settings, since, until, group_by, agent, department, category)
+    return build(session, settings, scope, **kwargs)
+
+
+@router.get("/answer-time")
+def answer_time(
+    session: SessionDep, settings: SettingsDep,
+    since: datetime | None = None, until: datetime | None = None, group_by: GroupBy | None = None,
+    agent: str | None = None, department: str | None = None, category: str | None = None,
+    format: Format = Format.json,
+):
+    """Offered, answered within 1/2/3/more rings, service levels, ring and queue-wait times."""
+    report = _run(session, settings, answer_time_report, since, until, group_by, agent, department, category)
+    return _respond(report, format)
+
+
+@router.get("/compliance")
+def compliance(
+    session: SessionDep, settings: SettingsDep,
+    since: datetime | None = None, until: datetime | None = None, group_by: GroupBy | None = None,
+    agent: str | None = None, department: str | None = None, category: str | None = None,
+    failures_limit: Annotated[int, Query(ge=0, le=1000)] = 50,
+    format: Format = Format.json, part: Part = Part.rows,
+):
+    """The audit's verdicts per rule and group, and the newest failing calls.
+    With format=csv, part=failures gives the failing calls instead of the rows."""
+    report = _run(session, settings, compliance_report, since, until, group_by, agent, department, category,
+                  failures_limit=failures_limit)
+    if part is Part.failures:
+        return _respond(report, format, "failure_columns", "failures")
+    return _respond(report, format)
+
+
+@router.get("/volume")
+def volume(
+    session: SessionDep, settings: SettingsDep,
+    since: datetime | None = None, until: datetime | None = None, group_by: GroupBy | None = None,
+    agent: str | None = None, department: str | None = None, category: str | None = None,
+    format: Format = Format.json,
+):
+    """Calls, by category, emergencies; callbacks not available yet (null, with a note)."""
+    report = _run(session, settings, volume_report, since, until, group_by, agent, department, category)
+    return _respond(report, format)
