@@ -6,10 +6,12 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from telephony.api.deps import SessionDep, SettingsDep
-from telephony.db.models import Call
+from telephony.audit.model import VERDICTS
+from telephony.audit.rules import RULES
+from telephony.db.models import AuditVerdict, Call
 from telephony.logging.calllog import call_to_dict
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
@@ -23,6 +25,19 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.astimezone(timezone.utc)
 
 
+def _verdict_condition(value: str):
+    """`rule:verdict` (greeting:fail), `any:fail` (some rule failed) or `none` (answered, not
+    audited yet)."""
+    if value == "none":
+        return (Call.disposition == "answered") & ~exists().where(AuditVerdict.call_id == Call.id)
+    rule, _, verdict = value.partition(":")
+    if (rule not in RULES and rule != "any") or verdict not in VERDICTS:
+        raise HTTPException(422, f"verdict {value!r}: want <rule>:<{'|'.join(VERDICTS)}> "
+                                 f"(rule one of {', '.join(RULES)} or any), or none")
+    match = exists().where(AuditVerdict.call_id == Call.id, AuditVerdict.verdict == verdict)
+    return match if rule == "any" else match.where(AuditVerdict.rule == rule)
+
+
 @router.get("")
 def list_calls(
     session: SessionDep,
@@ -33,6 +48,7 @@ def list_calls(
     unit: str | None = None,
     agent: str | None = None,
     department: str | None = None,
+    verdict: Annotated[list[str] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict:
@@ -45,6 +61,8 @@ def list_calls(
                           (Call.department, department)):
         if value is not None:
             q = q.where(column == value)
+    for value in verdict or ():  # several: all of them
+        q = q.where(_verdict_condition(value))
     total = session.scalar(select(func.count()).select_from(q.subquery()))
     rows = session.scalars(q.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit).offset(offset))
     tz = ZoneInfo(settings.timezone)
