@@ -18,9 +18,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from telephony.core.config import Settings
-from telephony.db.models import Agent
+from telephony.db.models import Agent, User
 from telephony.db.session import Database, migrate
-from telephony.demo import DEMO_AGENT_PASSWORD, load_demo
+from telephony.demo import DEMO_AGENT_PASSWORD, DEMO_USER_PASSWORD, load_demo, load_demo_users
 from telephony.ivr.prompts import build_prompts
 from telephony.pbx.asterisk import AsteriskProcess
 from telephony.pbx.render import render
@@ -50,6 +50,7 @@ def up(settings: Settings, demo: bool = True, out=sys.stdout) -> int:
         empty = s.scalar(select(func.count(Agent.id))) == 0
     if demo and empty:
         load_demo(db, settings)
+        load_demo_users(db, settings)
     build_prompts(settings)
     render(settings, db)
 
@@ -122,6 +123,7 @@ def _wait_port(host: str, port: int, proc: subprocess.Popen, timeout: float = 30
 def _print_banner(settings: Settings, db: Database, info: dict, demo_loaded: bool, out) -> None:
     with db.session() as s:
         agents = list(s.scalars(select(Agent).order_by(Agent.number)))
+        users = list(s.scalars(select(User).where(User.active.is_(True)).order_by(User.username)))
     lines = [
         f"hotline ready  (data dir {settings.data_dir})",
         f"  hotline SIP address: {info['sip']}   (residents: any SIP phone, no account)",
@@ -131,5 +133,16 @@ def _print_banner(settings: Settings, db: Database, info: dict, demo_loaded: boo
     for a in agents:
         pw = f"password {DEMO_AGENT_PASSWORD}" if demo_loaded else "password as set"
         lines.append(f"    {a.number}  {a.name}  ({a.department})  {pw}")
+    if users:
+        lines.append(f"  users (sign in at {info['api']}/api/auth/login):")
+    else:
+        lines.append("  no users yet: hotline users add admin --role admin")
+    for u in users:
+        if u.role == "supervisor":
+            what = "all departments" if set(u.departments) >= set(settings.departments) else ", ".join(u.departments)
+        else:
+            what = u.agent or ""
+        pw = f"password {DEMO_USER_PASSWORD}" if demo_loaded else "password as set"
+        lines.append(f"    {u.username}  {u.name}  ({u.role}{': ' + what if what else ''})  {pw}")
     lines.append("Ctrl-C stops everything.")
     print("\n".join(lines), file=out, flush=True)

@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
 from telephony.analysis.worker import AnalysisWorker
-from telephony.api.routes import analysis, calls, reports
+from telephony.api.access import SIGNED_IN, check_protected
+from telephony.api.routes import analysis, auth, calls, reports
 from telephony.core.config import Settings
 from telephony.db.session import Database
 from telephony.logging.reconcile import Reconciler
@@ -33,12 +34,16 @@ def create_app(settings: Settings, background: bool = True) -> FastAPI:
     app = FastAPI(title="hotline", lifespan=lifespan)
     app.state.settings = settings
     app.state.db = Database(settings.db_url)
-    app.include_router(calls.router)
-    app.include_router(analysis.router)
-    app.include_router(reports.router)
+    # Every /api router is included with SIGNED_IN, DESK (admins and supervisors: the
+    # wallboard too) or ADMINS; check_protected below refuses to start otherwise.
+    app.include_router(auth.router)  # login is public; logout and me need the user themselves
+    app.include_router(calls.router, dependencies=SIGNED_IN)
+    app.include_router(analysis.router, dependencies=SIGNED_IN)
+    app.include_router(reports.router, dependencies=SIGNED_IN)
 
     @app.exception_handler(OperationalError)
     async def database_down(_request: Request, exc: OperationalError) -> JSONResponse:
         return JSONResponse(status_code=503, content={"detail": "database unavailable"})
 
+    check_protected(app)
     return app

@@ -126,6 +126,11 @@ class Settings(BaseSettings):
     max_audio_s: float = 3 * 3600.0
     greeting_window_s: float = 5.0  # the greeting must start within this after answer
 
+    # Users and access (the supervisors' desk)
+    session_ttl_h: float = 12.0  # a login's token expires after this (one shift)
+    password_min_length: int = 8
+    session_cookie_secure: bool = False  # true behind HTTPS: the cookie then travels only over TLS
+
     # Rebuilding calls from Asterisk's own records when Python missed them
     reconcile_interval_s: float = 3.0
     reconcile_grace_s: float = 2.0
@@ -155,6 +160,10 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown reception department {self.reception_department!r}")
         if self.ring_cadence_ms <= 0:
             raise ValueError("ring_cadence_ms must be positive")
+        if self.session_ttl_h <= 0:
+            raise ValueError("session_ttl_h must be positive")
+        if self.password_min_length < 1:
+            raise ValueError("password_min_length must be at least 1")
         self.data_dir = self.data_dir.resolve()
         return self
 

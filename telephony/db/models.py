@@ -1,9 +1,21 @@
-"""The tables: residents, agents, and the call log (《用户来电来访登记表》)."""
+"""The tables: residents, agents, the call log (《用户来电来访登记表》), its analysis, and who may
+read it (users, their API sessions, recordings by token and every access to them)."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -120,3 +132,61 @@ class AnalysisJob(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class User(Base):
+    """Someone who signs in to the supervisors' desk (API): admin, supervisor or agent."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))  # admin | supervisor | agent
+    departments: Mapped[list] = mapped_column(JSON, default=list)  # a supervisor's departments
+    agent: Mapped[str | None] = mapped_column(String(20))  # an agent's number (agents.number)
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2 (pwdlib), never the password
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiSession(Base):
+    """A signed-in user's bearer token: only its SHA-256 is kept; revoked at logout."""
+
+    __tablename__ = "api_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Recording(Base):
+    """One leg's WAV, served as /api/recordings/<token>: the token is random, never the call id."""
+
+    __tablename__ = "recordings"
+    __table_args__ = (UniqueConstraint("call_id", "leg", name="uq_recordings_call_leg"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    leg: Mapped[str] = mapped_column(String(10))  # caller | agent | mixed
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(Text)
+
+
+class RecordingAccess(Base):
+    """Every playback or download of a recording: who, when, which call and leg, from where."""
+
+    __tablename__ = "recording_access"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    username: Mapped[str] = mapped_column(String(40))  # as it was then, for the log's reader
+    # No cascade: an audit log outlives nothing it refers to.
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
+    leg: Mapped[str] = mapped_column(String(10))
+    action: Mapped[str] = mapped_column(String(10))  # play | download
+    client: Mapped[str | None] = mapped_column(String(64))  # the client's address

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import pytest
 from fastapi.testclient import TestClient
 
+from auth_helpers import create_user, login
 from telephony.analysis import jobs
 from telephony.api.main import create_app
 from telephony.db.models import AuditVerdict, Transcript
@@ -36,8 +37,10 @@ def api(settings, db):
     jobs.claim(db, "w", 60, 3)  # the queued call: running
     failed_claim = jobs.claim(db, "w", 60, 3)
     jobs.finish(db, failed_claim, error="agent.wav: file is empty")
+    create_user(db, "admin", "admin")  # these calls have no department: only an admin sees them
     app = create_app(settings, background=False)
     with TestClient(app) as client:
+        login(client, "admin")
         yield client
     app.state.db.engine.dispose()
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from fastapi.testclient import TestClient
 
+from auth_helpers import create_user, login
 from telephony.api.main import create_app
 from telephony.core.config import load_settings
 from telephony.logging.calllog import CallOutcome, finish_call, open_call
@@ -37,8 +38,11 @@ def client(settings, db):
                 department=dept, agent=agent,
                 answered_at=started + timedelta(seconds=20) if agent else None,
                 ring_ms=6800 if agent else None), settings.ring_cadence_ms)
+    # A supervisor of every department: sees all these calls, residents' data in full.
+    create_user(db, "sup", "supervisor", departments=settings.departments)
     app = create_app(settings, background=False)
     with TestClient(app) as c:
+        login(c, "sup")
         yield c
     app.state.db.engine.dispose()
 
@@ -168,7 +172,7 @@ def test_database_unreachable_is_503_json(tmp_path, url):
     app, client = _down(tmp_path, url)
     with client:
         for path in ("/api/calls", "/api/calls/1"):
-            resp = client.get(path)
+            resp = client.get(path, headers={"Authorization": "Bearer any-token"})  # checking it needs the db
             assert resp.status_code == 503, (path, resp.text)
             assert resp.json() == {"detail": "database unavailable"}
     app.state.db.engine.dispose()

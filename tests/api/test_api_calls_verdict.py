@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from fastapi.testclient import TestClient
 
+from auth_helpers import create_user, login
 from telephony.api.main import create_app
 from telephony.db.models import AuditVerdict
 from telephony.logging.calllog import CallOutcome, finish_call, open_call
@@ -34,8 +35,10 @@ def client(settings, db):
                                           agent="1001" if answered else None), settings.ring_cadence_ms)
             for rule, verdict in (verdicts or {}).items():
                 s.add(AuditVerdict(call_id=call.id, rule=rule, verdict=verdict, evidence={}))
+    create_user(db, "admin", "admin")  # these calls have no department: only an admin sees them all
     app = create_app(settings, background=False)
     with TestClient(app) as c:
+        login(c, "admin")
         yield c
     app.state.db.engine.dispose()
 

@@ -1,6 +1,7 @@
 """Start and stop a real hotline (`hotline up`) on free ports, for end-to-end tests."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ from pathlib import Path
 import httpx
 
 BIN = Path(sys.executable).parent / "hotline"
+DEMO_ADMIN = ("admin", "hotline-demo")  # the demo users of `hotline up` (telephony/demo.py)
 
 
 def free_tcp_port() -> int:
@@ -35,6 +37,7 @@ class Hotline:
     api_port: int
     proc: subprocess.Popen
     output: Path
+    token: str | None = None  # of the signed-in user; api() signs in as the demo admin first
 
     @property
     def remote(self) -> str:
@@ -43,8 +46,29 @@ class Hotline:
     def instance(self) -> dict:
         return json.loads((self.data_dir / "run" / "instance.json").read_text())
 
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def login(self, username: str, password: str) -> dict:
+        """Sign in; api() then speaks as this user. Returns the user."""
+        resp = httpx.post(f"{self.base_url}/api/auth/login", json={"username": username, "password": password},
+                          timeout=10)
+        assert resp.status_code == 200, resp.text
+        self.token = resp.json()["access_token"]
+        return resp.json()["user"]
+
     def api(self, path: str, **params) -> httpx.Response:
-        return httpx.get(f"http://127.0.0.1:{self.api_port}{path}", params=params, timeout=10)
+        if self.token is None:
+            self.login(*DEMO_ADMIN)
+        return httpx.get(f"{self.base_url}{path}", params=params, timeout=10,
+                         headers={"Authorization": f"Bearer {self.token}"})
+
+    def recording(self, url: str) -> io.BytesIO:
+        """A recording's WAV, fetched through the API (call["recording"]["agent"] etc.)."""
+        resp = self.api(url)
+        assert resp.status_code == 200, resp.text
+        return io.BytesIO(resp.content)
 
     def wait_for_calls(self, count: int, timeout: float = 30.0) -> list[dict]:
         """The newest `count` calls once all of them have ended (oldest first)."""

@@ -26,6 +26,7 @@ def test_calls_during_a_database_outage_are_answered_and_logged_afterwards(tmp_p
     proxy, url = proxied_postgres
     hotline = start_hotline(tmp_path, url)
     try:
+        hotline.login("supervisor", "hotline-demo")  # while the database is up; sees residents in full
         agent = agent_phone(hotline.remote, tmp_path, user="1002", password="hotline-demo",
                             ring_ms=2000).start()
         proxy.cut()

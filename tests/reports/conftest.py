@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from auth_helpers import create_user, login
 from reports_helpers import Seeder
 from telephony.api.main import create_app
 
@@ -21,7 +22,10 @@ def seed(db):
 
 @pytest.fixture
 def api(settings, db):
+    """The API, signed in as an admin (reports over every call)."""
+    create_user(db, "admin", "admin")
     app = create_app(settings, background=False)
     with TestClient(app) as client:
+        login(client, "admin")
         yield client
     app.state.db.engine.dispose()

@@ -134,11 +134,14 @@ def test_ring_limit_is_the_setting(settings, seed, db):
     """ring_limit 2: within limit = 8 (within 2 rings), and the audit-style counts stay."""
     from fastapi.testclient import TestClient
 
+    from auth_helpers import create_user, login
     from telephony.api.main import create_app
 
     seed(_day)
+    create_user(db, "admin", "admin")
     app = create_app(settings.model_copy(update={"ring_limit": 2}), background=False)
     with TestClient(app) as client:
+        login(client, "admin")
         row = get_report(client, "answer-time", **DAY)["rows"][0]
     app.state.db.engine.dispose()
     assert row["answered_within_limit"] == 8 and row["answered_within_3_rings"] == 11

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
+from auth_helpers import create_user, login
 from reports_helpers import get_report, rows_by, utc
 from telephony.api.main import create_app
 from telephony.reports.common import offset_segments
@@ -76,8 +77,10 @@ def test_daylight_saving_time_zone(settings, seed, db):
         s.call(utc(2026, 11, 2, 4, 30), ring_ms=1)  # 23:30 EST on the 1st
         s.call(utc(2026, 11, 2, 5, 30), ring_ms=1)  # 00:30 EST on the 2nd
     seed(calls)
+    create_user(db, "admin", "admin")
     app = create_app(settings.model_copy(update={"timezone": "America/New_York"}), background=False)
     with TestClient(app) as client:
+        login(client, "admin")
         days = rows_by(get_report(client, "volume", group_by="day"), "day")
         hours = rows_by(get_report(client, "volume", group_by="hour", since="2026-11-01T00:00:00-04:00",
                                    until="2026-11-02T00:00:00-05:00"), "hour")
