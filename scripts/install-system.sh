@@ -2,7 +2,8 @@
 # The apt packages the hotline and its tests need, installed only when missing,
 # and the PostgreSQL server the tests use, started if it is installed but down.
 set -euo pipefail
-packages=(sip-tester espeak-ng sox ffmpeg debootstrap util-linux python3-venv postgresql)
+packages=(sip-tester espeak-ng sox ffmpeg debootstrap util-linux python3-venv postgresql
+          chromium)  # chromium: the web page's browser tests (Playwright drives it; no browser download)
 sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
 
 missing=()

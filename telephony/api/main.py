@@ -11,10 +11,11 @@ from sqlalchemy.exc import OperationalError
 
 from telephony.analysis.worker import AnalysisWorker
 from telephony.api.access import SIGNED_IN, check_protected
-from telephony.api.routes import analysis, auth, calls, reports
+from telephony.api.routes import analysis, auth, calls, meta, reports
 from telephony.core.config import Settings
 from telephony.db.session import Database
 from telephony.logging.reconcile import Reconciler
+from telephony.web import mount_web
 
 
 def create_app(settings: Settings, background: bool = True) -> FastAPI:
@@ -40,10 +41,12 @@ def create_app(settings: Settings, background: bool = True) -> FastAPI:
     app.include_router(calls.router, dependencies=SIGNED_IN)
     app.include_router(analysis.router, dependencies=SIGNED_IN)
     app.include_router(reports.router, dependencies=SIGNED_IN)
+    app.include_router(meta.router, dependencies=SIGNED_IN)  # names for the web page
 
     @app.exception_handler(OperationalError)
     async def database_down(_request: Request, exc: OperationalError) -> JSONResponse:
         return JSONResponse(status_code=503, content={"detail": "database unavailable"})
 
+    mount_web(app)  # the supervisors' page: / and /static/
     check_protected(app)
     return app
