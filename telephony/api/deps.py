@@ -27,7 +27,9 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the session commits before the response is sent, not after (FastAPI's
+# default), so a client's next request sees what this one wrote (a new login's token).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 _bearer = HTTPBearer(auto_error=False)
 _cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False)
