@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 from telephony.agi import variables as V
 from telephony.agi.server import FastAGIServer
 from telephony.agi.session import SocketAGI
-from telephony.analysis import jobs
 from telephony.core.callerid import clean_text
 from telephony.core.config import Settings
 from telephony.db.session import Database
@@ -110,9 +109,7 @@ class CallRoutes:
                 call.holds = [[round(a - answer.answered_at, 3), round(b - answer.answered_at, 3)]
                               for a, b in holds] or None
                 call.transfers = [round(t - answer.answered_at, 3) for t in transfers] or None
-            if disposition == "answered":
-                # Transcription and audit run later, in the analysis workers.
-                jobs.enqueue(s, call.id, delay_s=self.settings.analysis_delay_s)
+            calllog.call_ended(s, call, self.settings)  # analysis queued, callbacks opened or settled
 
 
 def _cid(value: str | None) -> str | None:

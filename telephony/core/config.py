@@ -131,6 +131,13 @@ class Settings(BaseSettings):
     password_min_length: int = 8
     session_cookie_secure: bool = False  # true behind HTTPS: the cookie then travels only over TLS
 
+    # Callbacks: a missed call (abandoned, or a message left) is owed a call back within the
+    # reply limit of its category (domain.md: 24-hour reply rule; emergencies 30 min, complaints 1 h,
+    # repairs 4 h); an open callback past its due time is overdue.
+    callback_limits_min: dict[str, int] = Field(
+        default_factory=lambda: {"emergency": 30, "complaint": 60, "repair": 240})
+    callback_default_limit_min: int = Field(24 * 60, gt=0)
+
     # Rebuilding calls from Asterisk's own records when Python missed them
     reconcile_interval_s: float = 3.0
     reconcile_grace_s: float = 2.0
@@ -160,6 +167,11 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown reception department {self.reception_department!r}")
         if self.ring_cadence_ms <= 0:
             raise ValueError("ring_cadence_ms must be positive")
+        for key, minutes in self.callback_limits_min.items():
+            if key not in self.categories:
+                raise ValueError(f"callback_limits_min names unknown category {key!r}")
+            if minutes <= 0:
+                raise ValueError(f"callback_limits_min[{key}] must be positive")
         if self.session_ttl_h <= 0:
             raise ValueError("session_ttl_h must be positive")
         if self.password_min_length < 1:

@@ -190,3 +190,30 @@ class RecordingAccess(Base):
     leg: Mapped[str] = mapped_column(String(10))
     action: Mapped[str] = mapped_column(String(10))  # play | download
     client: Mapped[str | None] = mapped_column(String(64))  # the client's address
+
+
+class Callback(Base):
+    """A call back owed to a resident whose call was missed (abandoned, or a message left).
+
+    Due within the reply limit of the call's category (the settings' callback limits). Done when
+    the resident gets through on a later call, or when staff mark it done after calling back.
+    """
+
+    __tablename__ = "callbacks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
+    phone: Mapped[str] = mapped_column(String(32), index=True)  # digits, as phone_digits() gives them
+    # The call's department, or reception's for a call missed before the menu chose one:
+    # whose supervisors see the callback.
+    department: Mapped[str] = mapped_column(String(40), index=True)
+    reason: Mapped[str] = mapped_column(String(20))  # abandoned | voicemail
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    status: Mapped[str] = mapped_column(String(10), index=True)  # open | done
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # "answered_later" (the resident got through on call done_call_id) or "called_back" (by done_by)
+    done_how: Mapped[str | None] = mapped_column(String(20))
+    done_call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
+    done_by: Mapped[str | None] = mapped_column(String(40))  # username
+    note: Mapped[str | None] = mapped_column(Text)

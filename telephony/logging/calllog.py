@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from telephony.core.config import rings_for
+from telephony.analysis import jobs
+from telephony.core.config import Settings, rings_for
 from telephony.db.models import Call
+from telephony.logging import callbacks
 
 DISPOSITIONS = ("answered", "abandoned", "voicemail", "failed")
 HANGUP_BY = ("caller", "agent", "system")
@@ -76,7 +78,18 @@ def finish_call(call: Call, outcome: CallOutcome, ring_cadence_ms: int) -> Call:
     return call
 
 
-def _iso(value: datetime | None, tz: ZoneInfo) -> str | None:
+def call_ended(s: Session, call: Call, settings: Settings) -> None:
+    """What follows the end of a call, whether logged live or rebuilt: an answered call is
+    queued for transcription and audit (off the call path) and settles the resident's open
+    callbacks; a missed one opens a callback."""
+    if call.disposition == "answered":
+        jobs.enqueue(s, call.id, delay_s=settings.analysis_delay_s)
+        callbacks.close_by_answered_call(s, call)
+    else:
+        callbacks.open_for_missed(s, call, settings)
+
+
+def iso_time(value: datetime | None, tz: ZoneInfo) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:  # SQLite hands back naive datetimes; we store UTC
@@ -89,8 +102,8 @@ def call_to_dict(call: Call, tz: ZoneInfo) -> dict:
     return {
         "id": call.id,
         "uniqueid": call.uniqueid,
-        "started_at": _iso(call.started_at, tz),
-        "ended_at": _iso(call.ended_at, tz),
+        "started_at": iso_time(call.started_at, tz),
+        "ended_at": iso_time(call.ended_at, tz),
         "caller_number": call.caller_number,
         "caller_name": call.caller_name,
         "resident_id": call.resident_id,
@@ -100,7 +113,7 @@ def call_to_dict(call: Call, tz: ZoneInfo) -> dict:
         "department": call.department,
         "agent": call.agent,
         "ivr_answer_ms": call.ivr_answer_ms,
-        "answered_at": _iso(call.answered_at, tz),
+        "answered_at": iso_time(call.answered_at, tz),
         "ring_ms": call.ring_ms,
         "rings": call.rings,
         "queue_wait_ms": call.queue_wait_ms,

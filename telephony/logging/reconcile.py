@@ -18,7 +18,6 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from telephony.analysis import jobs
 from telephony.core.callerid import clean_text
 from telephony.core.config import Settings
 from telephony.db.models import Call
@@ -237,6 +236,5 @@ class Reconciler:
                 )
             calllog.finish_call(call, outcome_from_records(rec, self.settings), self.settings.ring_cadence_ms)
             call.source = "rebuilt"
-            if call.disposition == "answered":
-                jobs.enqueue(s, call.id, delay_s=self.settings.analysis_delay_s)
+            calllog.call_ended(s, call, self.settings)
         log.info("rebuilt call %s from CDR and queue_log", rec.uniqueid)

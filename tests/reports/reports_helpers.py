@@ -26,7 +26,7 @@ class Seeder:
     def call(self, started_at: datetime, disposition: str | None = "answered", *, ring_ms: int | None = None,
              queue_wait_ms: int | None = None, agent: str | None = None, department: str | None = None,
              category: str | None = None, urgency: str | None = None, unit: str | None = None,
-             rings: int | None = None) -> Call:
+             rings: int | None = None, caller_number: str | None = None) -> Call:
         self.n += 1
         if rings is None and ring_ms is not None:
             rings = rings_for(ring_ms, CADENCE_MS)
@@ -36,7 +36,8 @@ class Seeder:
                     if disposition == "answered" else None,
                     ring_ms=ring_ms, rings=rings, queue_wait_ms=queue_wait_ms, agent=agent,
                     department=department, category=category,
-                    urgency=urgency or ("urgent" if category == "emergency" else "normal"), unit=unit)
+                    urgency=urgency or ("urgent" if category == "emergency" else "normal"), unit=unit,
+                    caller_number=caller_number)
         self.s.add(call)
         self.s.flush()
         return call

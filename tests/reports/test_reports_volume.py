@@ -1,9 +1,12 @@
-"""GET /api/reports/volume: calls, categories, emergencies, buildings; callbacks not available."""
+"""GET /api/reports/volume: calls, categories, emergencies, buildings, callbacks."""
 from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from reports_helpers import get_report, rows_by, utc
+from telephony.logging.calllog import call_ended
 
 DAY = {"since": "2026-11-23T00:00:00+08:00", "until": "2026-11-24T00:00:00+08:00"}
 
@@ -43,11 +46,39 @@ def test_totals(day):
     assert report["columns"] == list(row)
 
 
-def test_callbacks_are_not_available_and_say_so(day):
+def test_callbacks_open_overdue_and_done(seed, api, settings):
+    now = datetime.now(timezone.utc)
+
+    def calls(s):
+        # missed two hours ago: a complaint (due within 60 min: overdue), a repair (240 min: not yet)
+        late = s.call(now - timedelta(hours=2), "abandoned", category="complaint", department="service",
+                      caller_number="13800000001")
+        due = s.call(now - timedelta(hours=2), "abandoned", category="repair", department="engineering",
+                     caller_number="13800000002")
+        left = s.call(now - timedelta(minutes=50), "voicemail", category="repair", department="engineering",
+                      caller_number="13800000003")
+        s.call(now - timedelta(minutes=40), "abandoned", category="repair", department="engineering")  # anonymous
+        for call in (late, due, left):
+            call_ended(s.s, call, settings)
+        # the third resident got through later
+        call_ended(s.s, s.call(now - timedelta(minutes=10), category="repair", department="engineering",
+                               agent="1001", ring_ms=1000, caller_number="13800000003"), settings)
+
+    seed(calls)
+    report = get_report(api, "volume", since=(now - timedelta(days=1)).isoformat())
+    (row,) = report["rows"]
+    assert (row["callbacks"], row["callbacks_open"], row["callbacks_overdue"], row["callbacks_done"]) == (3, 2, 1, 1)
+    assert report["as_of"]
+    depts = rows_by(get_report(api, "volume", group_by="department", since=(now - timedelta(days=1)).isoformat()),
+                    "department")
+    assert (depts["service"]["callbacks_open"], depts["service"]["callbacks_overdue"]) == (1, 1)
+    assert (depts["engineering"]["callbacks"], depts["engineering"]["callbacks_open"],
+            depts["engineering"]["callbacks_overdue"], depts["engineering"]["callbacks_done"]) == (2, 1, 0, 1)
+
+
+def test_no_callbacks_counts_zero(day):
     report = get_report(day, "volume", group_by="category", **DAY)
-    assert report["callbacks"] is None
-    assert any("callbacks" in note and "not available" in note for note in report["notes"])
-    assert all(r["callbacks_open"] is None and r["callbacks_overdue"] is None for r in report["rows"])
+    assert all(r["callbacks"] == r["callbacks_open"] == r["callbacks_overdue"] == 0 for r in report["rows"])
 
 
 def test_by_building_in_natural_order(day):
