@@ -9,8 +9,9 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.orm import Session
 
 from telephony.auth.sessions import user_for_token
+from telephony.auth.visibility import may_see
 from telephony.core.config import Settings
-from telephony.db.models import User
+from telephony.db.models import Call, User
 from telephony.db.session import Database
 
 SESSION_COOKIE = "hotline_token"  # for <audio src> and EventSource, which can't send headers
@@ -68,3 +69,17 @@ def require_roles(*roles: str) -> Callable[[User], User]:
 
     check.roles = frozenset(roles)  # read by main.check_protected
     return check
+
+
+def visible_call(call_id: int, session: SessionDep, user: CurrentUserDep) -> Call:
+    """The path's call, if the user may see it: 404 unknown, 403 someone else's (nothing of it
+    in the answer)."""
+    call = session.get(Call, call_id)
+    if call is None:
+        raise HTTPException(404, f"no call {call_id}")
+    if not may_see(user, call):
+        raise HTTPException(403, f"call {call_id} is not one of the calls you may see")
+    return call
+
+
+VisibleCallDep = Annotated[Call, Depends(visible_call)]

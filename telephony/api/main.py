@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
 from telephony.analysis.worker import AnalysisWorker
-from telephony.api.access import SIGNED_IN, check_protected
-from telephony.api.routes import analysis, auth, calls, meta, reports
+from telephony.api.access import DESK, SIGNED_IN, check_protected
+from telephony.api.routes import access_log, analysis, auth, calls, meta, recordings, reports
 from telephony.core.config import Settings
 from telephony.db.session import Database
 from telephony.logging.reconcile import Reconciler
@@ -41,6 +41,8 @@ def create_app(settings: Settings, background: bool = True) -> FastAPI:
     app.include_router(calls.router, dependencies=SIGNED_IN)
     app.include_router(analysis.router, dependencies=SIGNED_IN)
     app.include_router(reports.router, dependencies=SIGNED_IN)
+    app.include_router(recordings.router, dependencies=SIGNED_IN)  # each call checked as for /api/calls/{id}
+    app.include_router(access_log.router, dependencies=DESK)
     app.include_router(meta.router, dependencies=SIGNED_IN)  # names for the web page
 
     @app.exception_handler(OperationalError)

@@ -24,6 +24,10 @@ class UserError(ValueError):
     """Bad input for a user, with a message fit for the person who typed it."""
 
 
+class UserConflict(UserError):
+    """Fine input that clashes with other users (a taken username or agent, the last admin)."""
+
+
 def normal_username(username: str) -> str:
     return username.strip().lower()
 
@@ -53,7 +57,7 @@ def create_user(s: Session, *, username: str, role: str, password: str, departme
         raise UserError(f"username {username!r}: 1 to 40 of a-z, 0-9, '.', '_', '-', starting with a "
                         "letter or digit")
     if find_user(s, username) is not None:
-        raise UserError(f"user {username} already exists")
+        raise UserConflict(f"user {username} already exists")
     _check_password(password, password_min_length)
     user = User(username=username, name=_clean_name(name or username), role="", departments=[],
                 agent=None, password_hash=hash_password(password), active=True,
@@ -142,7 +146,7 @@ def _assign_role(s: Session, user: User, role: str, user_departments: list[str],
         if user.id is not None:
             same_agent = same_agent.where(User.id != user.id)
         if (other := s.scalars(same_agent).first()) is not None:
-            raise UserError(f"agent {agent} already has a user ({other})")
+            raise UserConflict(f"agent {agent} already has a user ({other})")
     elif agent:
         raise UserError("an agent number is for role agent only")
     user.role = role
@@ -155,7 +159,7 @@ def _keep_an_admin(s: Session, user: User) -> None:
     others = s.scalar(select(func.count(User.id)).where(User.role == "admin", User.active.is_(True),
                                                         User.id != user.id))
     if not others:
-        raise UserError("the last active admin can't be demoted or deactivated")
+        raise UserConflict("the last active admin can't be demoted or deactivated")
 
 
 def _aware(value: datetime) -> datetime:

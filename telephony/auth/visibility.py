@@ -37,3 +37,21 @@ def may_see(user: User, call: Call) -> bool:
 
 def masks_residents(user: User) -> bool:
     return user.role not in SEES_RESIDENTS
+
+
+def out_of_scope(user: User, *, agent: str | None = None, department: str | None = None) -> str | None:
+    """Why a filter asks for calls the user may not see (the API's 403), or None."""
+    if user.role == "agent" and agent is not None and agent != user.agent:
+        return "agents see only their own calls"
+    if user.role == "supervisor" and department is not None and department not in (user.departments or []):
+        return f"department {department!r} is not one of yours"
+    return None
+
+
+def report_limits(user: User) -> dict:
+    """What a report must be limited to: Scope.make(..., **report_limits(user), ...) overrides."""
+    if user.role == "admin":
+        return {}
+    if user.role == "supervisor":
+        return {"departments": list(user.departments or [])}
+    return {"agent": user.agent or ""}  # an agent: their own calls (no number: none)

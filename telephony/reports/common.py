@@ -26,6 +26,7 @@ from sqlalchemy import (
     Interval,
     case,
     cast,
+    false,
     func,
     literal,
     null,
@@ -62,10 +63,13 @@ class Scope:
     until: datetime | None = None  # aware; exclusive
     group_by: str | None = None
     filters: dict[str, str] = field(default_factory=dict)  # agent / department / category
+    # Only calls of these departments (a supervisor's reports); None: no such limit.
+    departments: tuple[str, ...] | None = None
 
     @classmethod
     def make(cls, timezone_name: str, since: datetime | None = None, until: datetime | None = None,
-             group_by: str | None = None, **filters: str | None) -> "Scope":
+             group_by: str | None = None, departments: Sequence[str] | None = None,
+             **filters: str | None) -> "Scope":
         since_utc, until_utc = utc(since, "since"), utc(until, "until")
         if since_utc is not None and until_utc is not None and since_utc >= until_utc:
             raise ReportError("since must be before until")
@@ -75,12 +79,14 @@ class Scope:
         if unknown:
             raise ReportError(f"unknown filter {sorted(unknown)}")
         return cls(ZoneInfo(timezone_name), since_utc, until_utc, group_by,
-                   {k: v for k, v in filters.items() if v is not None})
+                   {k: v for k, v in filters.items() if v is not None},
+                   tuple(departments) if departments is not None else None)
 
     def describe(self) -> dict[str, Any]:
         """The scope as echoed in every report."""
         return {"since": iso(self.since, self.tz), "until": iso(self.until, self.tz),
-                "timezone": self.tz.key, "group_by": self.group_by, "filters": dict(self.filters)}
+                "timezone": self.tz.key, "group_by": self.group_by, "filters": dict(self.filters),
+                "departments": list(self.departments) if self.departments is not None else None}
 
 
 def iso(value: datetime | None, tz: ZoneInfo, timespec: str = "seconds") -> str | None:
@@ -122,7 +128,7 @@ def unindexed(column: ColumnElement, dialect_name: str) -> ColumnElement:
 
 
 def where(scope: Scope, dialect_name: str, table=Call) -> list[ColumnElement]:
-    """The WHERE clauses: started_at in [since, until), the equality filters."""
+    """The WHERE clauses: started_at in [since, until), the equality filters, the departments."""
     conds: list[ColumnElement] = []
     if scope.since is not None:
         conds.append(table.started_at >= scope.since)
@@ -130,6 +136,9 @@ def where(scope: Scope, dialect_name: str, table=Call) -> list[ColumnElement]:
         conds.append(table.started_at < scope.until)
     for name, value in sorted(scope.filters.items()):
         conds.append(unindexed(getattr(table, name), dialect_name) == value)
+    if scope.departments is not None:
+        conds.append(unindexed(table.department, dialect_name).in_(scope.departments)
+                     if scope.departments else false())
     return conds
 
 

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import exists, func, select
 
-from telephony.api.deps import SessionDep, SettingsDep
+from telephony.api.call_json import calls_json
+from telephony.api.deps import CurrentUserDep, SessionDep, SettingsDep, VisibleCallDep
 from telephony.audit.model import VERDICTS
 from telephony.audit.rules import RULES
 from telephony.db.models import AuditVerdict, Call
-from telephony.logging.calllog import call_to_dict
+from telephony.auth.visibility import call_conditions, masks_residents, out_of_scope
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
 
@@ -42,6 +43,7 @@ def _verdict_condition(value: str):
 def list_calls(
     session: SessionDep,
     settings: SettingsDep,
+    user: CurrentUserDep,
     since: datetime | None = None,
     until: datetime | None = None,
     category: str | None = None,
@@ -52,7 +54,11 @@ def list_calls(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict:
-    q = select(Call)
+    if unit is not None and masks_residents(user):  # the answer would tell whose unit a call came from
+        raise HTTPException(403, "filtering by unit is for supervisors only")
+    if (why := out_of_scope(user, agent=agent, department=department)) is not None:
+        raise HTTPException(403, why)
+    q = select(Call).where(*call_conditions(user))  # only the calls this user may see
     if (t := _utc(since)) is not None:
         q = q.where(Call.started_at >= t)
     if (t := _utc(until)) is not None:
@@ -64,15 +70,11 @@ def list_calls(
     for value in verdict or ():  # several: all of them
         q = q.where(_verdict_condition(value))
     total = session.scalar(select(func.count()).select_from(q.subquery()))
-    rows = session.scalars(q.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit).offset(offset))
-    tz = ZoneInfo(settings.timezone)
+    rows = list(session.scalars(q.order_by(Call.started_at.desc(), Call.id.desc()).limit(limit).offset(offset)))
     return {"total": total, "limit": limit, "offset": offset,
-            "items": [call_to_dict(c, tz) for c in rows]}
+            "items": calls_json(session, user, rows, ZoneInfo(settings.timezone))}
 
 
 @router.get("/{call_id}")
-def get_call(call_id: int, session: SessionDep, settings: SettingsDep) -> dict:
-    call = session.get(Call, call_id)
-    if call is None:
-        raise HTTPException(404, f"no call {call_id}")
-    return call_to_dict(call, ZoneInfo(settings.timezone))
+def get_call(call: VisibleCallDep, session: SessionDep, settings: SettingsDep, user: CurrentUserDep) -> dict:
+    return calls_json(session, user, [call], ZoneInfo(settings.timezone))[0]

@@ -5,6 +5,9 @@ inclusive, until exclusive), `group_by` (agent, department, hour, day,
 category, building; hour and day in the `timezone` setting; none: one total
 row), the filters `agent`, `department`, `category`, and `format` (json, or
 csv: the rows with a header row, the same columns as the JSON rows).
+
+A supervisor's reports cover their departments' calls, an agent's their own calls
+(telephony.auth.visibility.report_limits); a filter outside that is 403.
 """
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from typing import Annotated, Any, Callable
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
-from telephony.api.deps import SessionDep, SettingsDep
+from telephony.api.deps import CurrentUserDep, SessionDep, SettingsDep
+from telephony.auth.visibility import out_of_scope, report_limits
 from telephony.reports import (
     ReportError,
     Scope,
@@ -47,10 +51,12 @@ class Part(str, Enum):
     failures = "failures"
 
 
-def _scope(settings, since, until, group_by, agent, department, category) -> Scope:
+def _scope(settings, user, since, until, group_by, agent, department, category) -> Scope:
+    if (why := out_of_scope(user, agent=agent, department=department)) is not None:
+        raise HTTPException(403, why)
+    filters = {"agent": agent, "department": department, "category": category, **report_limits(user)}
     try:
-        return Scope.make(settings.timezone, since, until, group_by.value if group_by else None,
-                          agent=agent, department=department, category=category)
+        return Scope.make(settings.timezone, since, until, group_by.value if group_by else None, **filters)
     except ReportError as e:
         raise HTTPException(422, str(e)) from None
 
@@ -66,27 +72,27 @@ def _respond(report: dict[str, Any], fmt: Format, columns_key: str = "columns",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
-def _run(session, settings, build: Callable, since, until, group_by, agent, department, category,
+def _run(session, settings, user, build: Callable, since, until, group_by, agent, department, category,
          **kwargs) -> dict[str, Any]:
-    scope = _scope(settings, since, until, group_by, agent, department, category)
+    scope = _scope(settings, user, since, until, group_by, agent, department, category)
     return build(session, settings, scope, **kwargs)
 
 
 @router.get("/answer-time")
 def answer_time(
-    session: SessionDep, settings: SettingsDep,
+    session: SessionDep, settings: SettingsDep, user: CurrentUserDep,
     since: datetime | None = None, until: datetime | None = None, group_by: GroupBy | None = None,
     agent: str | None = None, department: str | None = None, category: str | None = None,
     format: Format = Format.json,
 ):
     """Offered, answered within 1/2/3/more rings, service levels, ring and queue-wait times."""
-    report = _run(session, settings, answer_time_report, since, until, group_by, agent, department, category)
+    report = _run(session, settings, user, answer_time_report, since, until, group_by, agent, department, category)
     return _respond(report, format)
 
 
 @router.get("/compliance")
 def compliance(
-    session: SessionDep, settings: SettingsDep,
+    session: SessionDep, settings: SettingsDep, user: CurrentUserDep,
     since: datetime | None = None, until: datetime | None = None, group_by: GroupBy | None = None,
     agent: str | None = None, department: str | None = None, category: str | None = None,
     failures_limit: Annotated[int, Query(ge=0, le=1000)] = 50,
@@ -94,7 +100,7 @@ def compliance(
 ):
     """The audit's verdicts per rule and group, and the newest failing calls.
     With format=csv, part=failures gives the failing calls instead of the rows."""
-    report = _run(session, settings, compliance_report, since, until, group_by, agent, department, category,
+    report = _run(session, settings, user, compliance_report, since, until, group_by, agent, department, category,
                   failures_limit=failures_limit)
     if part is Part.failures:
         return _respond(report, format, "failure_columns", "failures")
@@ -103,11 +109,11 @@ def compliance(
 
 @router.get("/volume")
 def volume(
-    session: SessionDep, settings: SettingsDep,
+    session: SessionDep, settings: SettingsDep, user: CurrentUserDep,
     since: datetime | None = None, until: datetime | None = None, group_by: GroupBy | None = None,
     agent: str | None = None, department: str | None = None, category: str | None = None,
     format: Format = Format.json,
 ):
     """Calls, by category, emergencies; callbacks not available yet (null, with a note)."""
-    report = _run(session, settings, volume_report, since, until, group_by, agent, department, category)
+    report = _run(session, settings, user, volume_report, since, until, group_by, agent, department, category)
     return _respond(report, format)
