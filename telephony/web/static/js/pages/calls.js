@@ -5,6 +5,7 @@ import { h } from "../dom.js";
 import { dateTime, duration, localInputToIso } from "../format.js";
 import { localName, t, tOr } from "../i18n.js";
 import { agentLabel, categoryName, departmentName, loadMeta, ruleName, rules, timeZone } from "../meta.js";
+import { currentUser } from "../session.js";
 
 const PAGE_SIZE = 20;
 const FILTERS = ["since", "until", "agent", "department", "category", "unit", "verdict"];
@@ -30,12 +31,17 @@ function field(name, control) {
 }
 
 function filterForm(meta, params, go) {
+  // Only the choices the API lets this user ask for: an agent sees their own calls (no agent
+  // filter), a supervisor their departments'.
+  const user = currentUser();
+  const departments = Object.entries(meta.departments)
+    .filter(([k]) => user?.role !== "supervisor" || (user.departments || []).includes(k));
   const form = h("form", { class: "filters card", id: "call-filters" },
     field("since", h("input", { type: "datetime-local", name: "since", id: "filter-since", value: params.since || "" })),
     field("until", h("input", { type: "datetime-local", name: "until", id: "filter-until", value: params.until || "" })),
-    field("agent", select("agent", meta.agents.map((a) => [a.number, `${a.number} ${a.name}`]), params.agent)),
-    field("department", select("department",
-      Object.entries(meta.departments).map(([k, d]) => [k, localName(d, k)]), params.department)),
+    user?.role === "agent" ? null
+      : field("agent", select("agent", meta.agents.map((a) => [a.number, `${a.number} ${a.name}`]), params.agent)),
+    field("department", select("department", departments.map(([k, d]) => [k, localName(d, k)]), params.department)),
     field("category", select("category",
       Object.entries(meta.categories).map(([k, c]) => [k, localName(c, k)]), params.category)),
     field("unit", h("input", { name: "unit", id: "filter-unit", value: params.unit || "", placeholder: t("filter.unit_hint") })),
