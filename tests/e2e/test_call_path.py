@@ -102,6 +102,12 @@ def test_caller_hangs_up_while_the_agent_rings(hotline, tmp_path):
     assert call["category"] == "repair" and call["department"] == "engineering"
     assert call["agent"] is None and call["rings"] is None and call["answered_at"] is None
     assert call["recording"] == {"caller": None, "agent": None, "mixed": None}
+    # The missed resident is owed a callback, on the engineering supervisors' desk, due within
+    # the repair reply limit.
+    hotline.login("supervisor", PASSWORD)
+    [callback] = hotline.api("/api/callbacks", status="open").json()["items"]
+    assert (callback["call_id"], callback["reason"], callback["department"]) == (call["id"], "abandoned", "engineering")
+    assert callback["phone"] == "13800000001" and callback["overdue"] is False
 
 
 def test_call_still_reaches_reception_and_the_log_while_fastagi_is_down(hotline, tmp_path, pcaps):
