@@ -13,8 +13,9 @@ import click
 from sqlalchemy import make_url, select
 from sqlalchemy.exc import OperationalError
 
+from telephony.auth.users import ROLES, UserError, create_user
 from telephony.core.config import Settings, load_settings
-from telephony.db.models import Agent, Call, Resident
+from telephony.db.models import Agent, Call, Resident, User
 from telephony.db.session import Database, migrate
 from telephony.directory import DirectoryError, add_agent, import_residents
 from telephony.logging.calllog import call_to_dict
@@ -248,6 +249,45 @@ def residents_list(settings: Settings) -> None:
     with _db(settings).session() as s:
         for r in s.scalars(select(Resident).order_by(Resident.unit)):
             click.echo(f"{r.id}\t{r.unit}\t{r.name}\t{r.phone}")
+
+
+@main.group()
+def users() -> None:
+    """Users of the supervisors' desk (API and web page): admins, supervisors, agents."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--name", help="default: the username")
+@click.option("--department", "user_departments", multiple=True,
+              help="a supervisor's department (repeat for several)")
+@click.option("--agent", help="an agent user's agent number (as in `hotline agents add`)")
+@click.option("--password", help="default: asked for, not echoed")
+@with_settings
+def users_add(settings: Settings, username: str, role: str, name: str | None,
+              user_departments: tuple[str, ...], agent: str | None, password: str | None) -> None:
+    db = _db(settings)
+    if password is None:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        with db.session() as s:
+            user = create_user(s, username=username, role=role, password=password, name=name,
+                               user_departments=user_departments, agent=agent,
+                               departments=settings.departments,
+                               password_min_length=settings.password_min_length)
+    except UserError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"user {user.username} added ({user.role})")
+
+
+@users.command("list")
+@with_settings
+def users_list(settings: Settings) -> None:
+    with _db(settings).session() as s:
+        for u in s.scalars(select(User).order_by(User.username)):
+            scope = ",".join(u.departments or []) if u.role == "supervisor" else (u.agent or "")
+            click.echo(f"{u.username}\t{u.name}\t{u.role}\t{scope or '-'}\t{'active' if u.active else 'inactive'}")
 
 
 @main.command()

@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
 from telephony.analysis.worker import AnalysisWorker
-from telephony.api.access import DESK, SIGNED_IN, check_protected
-from telephony.api.routes import access_log, analysis, auth, callbacks, calls, meta, recordings, reports
+from telephony.api.access import ADMINS, DESK, SIGNED_IN, check_protected
+from telephony.api.routes import access_log, analysis, auth, callbacks, calls, meta, recordings, reports, users
 from telephony.core.config import Settings
 from telephony.db.session import Database
 from telephony.logging.reconcile import Reconciler
@@ -43,6 +43,7 @@ def create_app(settings: Settings, background: bool = True) -> FastAPI:
     app.include_router(reports.router, dependencies=SIGNED_IN)
     app.include_router(recordings.router, dependencies=SIGNED_IN)  # each call checked as for /api/calls/{id}
     app.include_router(access_log.router, dependencies=DESK)
+    app.include_router(users.router, dependencies=ADMINS)
     app.include_router(callbacks.router, dependencies=DESK)  # supervisors follow up with residents
     app.include_router(meta.router, dependencies=SIGNED_IN)  # names for the web page
 
