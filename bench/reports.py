@@ -92,6 +92,11 @@ CALL_COLUMNS = (
     "recording_caller", "recording_agent", "recording_mixed", "source", "holds", "transfers",
 )
 VERDICT_COLUMNS = ("id", "call_id", "rule", "verdict", "evidence")
+CALLBACK_COLUMNS = ("id", "call_id", "phone", "department", "reason", "created_at", "due_at", "status",
+                    "done_at", "done_how")
+CALLBACK_LIMIT_MIN = {"emergency": 30, "complaint": 60, "repair": 240}  # the default settings
+CALLBACK_DEFAULT_MIN = 24 * 60
+CALLBACK_OPEN = 0.06  # share of missed calls whose callback is still open
 
 
 # -- the data ---------------------------------------------------------------------------
@@ -119,7 +124,8 @@ def _iso(us: np.ndarray, pg: bool) -> list[str]:
 
 
 def generate(n: int, seed: int = 2026, chunk: int = 100_000, pg: bool = False):
-    """Yields (calls, verdicts) chunks of row tuples in CALL_COLUMNS / VERDICT_COLUMNS order."""
+    """Yields (calls, verdicts, callbacks) chunks of row tuples in CALL_COLUMNS / VERDICT_COLUMNS /
+    CALLBACK_COLUMNS order: a callback for every abandoned call and every message left."""
     rng = np.random.default_rng(seed)
     times = _timestamps(n, rng)
     cats = list(CATEGORIES)
@@ -155,8 +161,14 @@ def generate(n: int, seed: int = 2026, chunk: int = 100_000, pg: bool = False):
         started = _iso(t, pg)
         answered_at = _iso(t + (ivr + wait) * 1000, pg)
         ended_ans = _iso(t + (ivr + wait + talk) * 1000, pg)
-        ended_other = _iso(t + (ivr + abandon_wait) * 1000, pg)
-        calls, verdicts = [], []
+        ended_other_us = t + (ivr + abandon_wait) * 1000
+        ended_other = _iso(ended_other_us, pg)
+        limit_us = np.array([CALLBACK_LIMIT_MIN.get(cats[k], CALLBACK_DEFAULT_MIN) for k in cat],
+                            dtype=np.int64) * 60_000_000
+        due = _iso(ended_other_us + limit_us, pg)
+        done = _iso(ended_other_us + (limit_us * rng.random(m)).astype(np.int64), pg)
+        still_open = rng.random(m) < CALLBACK_OPEN
+        calls, verdicts, callbacks = [], [], []
         for i in range(m):
             cid = int(ids[i])
             c = cats[cat[i]]
@@ -200,7 +212,12 @@ def generate(n: int, seed: int = 2026, chunk: int = 100_000, pg: bool = False):
                               urgency, dept, None, int(ivr[i]), None, None, None, w, None,
                               disposition, "caller" if d != 3 else "system", None, None, None,
                               "agi", None, None))
-        yield calls, verdicts
+                if d in (1, 2):
+                    callbacks.append((len(callbacks) + 1 + lo, cid, f"138{cid:08d}", dept, disposition,
+                                      ended_other[i], due[i], "open" if still_open[i] else "done",
+                                      None if still_open[i] else done[i],
+                                      None if still_open[i] else "answered_later"))
+        yield calls, verdicts, callbacks
 
 
 # -- the databases ----------------------------------------------------------------------
@@ -215,10 +232,13 @@ def seed_sqlite(path: Path, n: int, seed: int) -> dict:
     con.execute("PRAGMA cache_size=-262144")
     ins_c = f"INSERT INTO calls ({', '.join(CALL_COLUMNS)}) VALUES ({', '.join('?' * len(CALL_COLUMNS))})"
     ins_v = f"INSERT INTO audit_verdicts ({', '.join(VERDICT_COLUMNS)}) VALUES (?, ?, ?, ?, ?)"
+    ins_b = (f"INSERT INTO callbacks ({', '.join(CALLBACK_COLUMNS)}) "
+             f"VALUES ({', '.join('?' * len(CALLBACK_COLUMNS))})")
     n_v = 0
-    for calls, verdicts in generate(n, seed):
+    for calls, verdicts, callbacks in generate(n, seed):
         con.executemany(ins_c, calls)
         con.executemany(ins_v, verdicts)
+        con.executemany(ins_b, callbacks)
         con.commit()
         n_v += len(verdicts)
     con.execute("PRAGMA journal_mode=WAL")  # as the hotline runs it
@@ -260,14 +280,16 @@ def seed_pg(url: str, n: int, seed: int) -> dict:
     n_v = 0
     with psycopg.connect(dsn) as conn:
         with conn.cursor() as cur:
-            for calls, verdicts in generate(n, seed, pg=True):
+            for calls, verdicts, callbacks in generate(n, seed, pg=True):
                 for table, cols, rows in (("calls", CALL_COLUMNS, calls),
-                                          ("audit_verdicts", VERDICT_COLUMNS, verdicts)):
+                                          ("audit_verdicts", VERDICT_COLUMNS, verdicts),
+                                          ("callbacks", CALLBACK_COLUMNS, callbacks)):
                     with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as cp:
                         cp.write("".join("\t".join(map(_copy_text, r)) + "\n" for r in rows))
                 n_v += len(verdicts)
             cur.execute("SELECT setval('calls_id_seq', (SELECT max(id) FROM calls))")
             cur.execute("SELECT setval('audit_verdicts_id_seq', (SELECT coalesce(max(id), 1) FROM audit_verdicts))")
+            cur.execute("SELECT setval('callbacks_id_seq', (SELECT coalesce(max(id), 1) FROM callbacks))")
         conn.commit()
         seeded = time.perf_counter() - t0
         conn.autocommit = True
@@ -292,6 +314,7 @@ CASES = [  # (report, group_bys, ranges)
     ("volume", (None, "category", "building", "day"), ("year",)),
     ("volume", (None, "hour"), ("month", "day")),
 ]
+BENCH_USER, BENCH_PASSWORD = "bench-supervisor", "bench-password"
 CASE_BUDGET_S = 30.0  # per case: stop repeating after this long (but run at least 3 times)
 
 
@@ -300,10 +323,22 @@ def measure(url: str, runs: int, tmp: Path) -> list[dict]:
 
     from telephony.api.main import create_app
 
+    from telephony.auth.users import create_user, find_user
+    from telephony.db.session import Database
+
     settings = load_settings(data_dir=tmp / "data", database_url=url)
+    db = Database(url)
+    with db.session() as s:  # the reports as a supervisor of every department sees them
+        if find_user(s, BENCH_USER) is None:
+            create_user(s, username=BENCH_USER, role="supervisor", password=BENCH_PASSWORD,
+                        departments=settings.departments, password_min_length=settings.password_min_length,
+                        user_departments=list(settings.departments))
+    db.engine.dispose()
     app = create_app(settings, background=False)
     out = []
     with TestClient(app) as client:
+        resp = client.post("/api/auth/login", json={"username": BENCH_USER, "password": BENCH_PASSWORD})
+        assert resp.status_code == 200, resp.text  # the client keeps the session cookie
         for report, group_bys, spans in CASES:
             for span in spans:
                 for group_by in group_bys:
