@@ -50,7 +50,7 @@ function queueCard(queue, receivedAt) {
 
 function agentRow(agent, updatedAt, receivedAt) {
   const state = STATES.includes(agent.state) ? agent.state : "offline";
-  return h("tr", { class: `agent state-${state}`, dataset: { agent: agent.agent, state } },
+  return h("tr", { class: "agent", dataset: { agent: agent.agent, state } },
     h("td", {}, agent.agent),
     h("td", {}, agent.name || ""),
     h("td", {}, departmentName(agent.department)),
