@@ -109,8 +109,9 @@ def serve(settings: Settings, service: str) -> None:
 
         from telephony.api.main import create_app
 
+        # The grace: wallboard event streams never end by themselves and would hold up the stop.
         uvicorn.run(create_app(settings), host=settings.bind_host, port=settings.api_port,
-                    log_level="warning")
+                    log_level="warning", timeout_graceful_shutdown=settings.api_shutdown_grace_s)
 
 
 @main.command()

@@ -142,6 +142,14 @@ class Settings(BaseSettings):
     reconcile_interval_s: float = 3.0
     reconcile_grace_s: float = 2.0
 
+    # Live wallboard (GET /api/wallboard/events), fed from AMI in the API process
+    wallboard_coalesce_s: float = Field(0.25, gt=0)  # a stream sends at most one snapshot this often
+    wallboard_keepalive_s: float = Field(15.0, gt=0)  # a comment line on a quiet stream keeps proxies from closing it
+    wallboard_ami_poll_s: float = Field(1.0, gt=0)  # AMI read timeout: how soon its thread notices a stop
+    wallboard_reconnect_min_s: float = Field(0.5, gt=0)  # Asterisk away: retry after this, doubling ...
+    wallboard_reconnect_max_s: float = Field(10.0, gt=0)  # ... up to this
+    api_shutdown_grace_s: float = Field(3.0, ge=0)  # open event streams are cut after this when the API stops
+
     @classmethod
     def settings_customise_sources(
         cls,

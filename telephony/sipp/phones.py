@@ -161,6 +161,7 @@ def agent_phone(
     talk_ms: int = 5000,
     expected_calls: int = 1,
     wait_ms: int = 60_000,
+    linger_ms: int = 0,
     reg_expires: int = 300,
     timeout_s: float | None = None,
     **sipp: object,
@@ -174,9 +175,10 @@ def agent_phone(
     ``talk_ms``. ``answer=False`` (``agent_noanswer.xml``): rings until CANCEL.
 
     The run fails (exit 1) if the calls have not all been handled after
-    ``wait_ms``; it un-registers either way. ``timeout_s`` (SIPp's -timeout)
-    defaults to ``wait_ms`` + 30 s. Start it with ``.start()`` before the
-    resident calls; ``.wait()`` then returns when it has un-registered.
+    ``wait_ms``; it un-registers either way (``linger_ms`` after its last
+    call). ``timeout_s`` (SIPp's -timeout) defaults to ``wait_ms`` +
+    ``linger_ms`` + 30 s. Start it with ``.start()`` before the resident calls;
+    ``.wait()`` then returns when it has un-registered.
     """
     work = Path(work_dir)
     local_port = int(sipp.pop("local_port", None) or free_udp_port())  # type: ignore[call-overload]
@@ -187,6 +189,7 @@ def agent_phone(
         "reg_expires": reg_expires,
         "expected_calls": expected_calls,
         "wait_ms": wait_ms,
+        "linger_ms": linger_ms,
     }
     keywords: dict[str, ScalarValue] = {}
     if answer:
@@ -207,6 +210,6 @@ def agent_phone(
         auth_password=password,
         variables=variables,
         keywords=keywords,
-        timeout_s=timeout_s if timeout_s is not None else wait_ms / 1000 + 30,
+        timeout_s=timeout_s if timeout_s is not None else (wait_ms + linger_ms) / 1000 + 30,
         **_sipp_kwargs(sipp),  # type: ignore[arg-type]
     )
