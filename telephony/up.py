@@ -134,7 +134,7 @@ def _print_banner(settings: Settings, db: Database, info: dict, demo_loaded: boo
         pw = f"password {DEMO_AGENT_PASSWORD}" if demo_loaded else "password as set"
         lines.append(f"    {a.number}  {a.name}  ({a.department})  {pw}")
     if users:
-        lines.append(f"  users (sign in at {info['api']}/api/auth/login):")
+        lines.append(f"  users (sign in at {info['api']}/):")
     else:
         lines.append("  no users yet: hotline users add admin --role admin")
     for u in users:

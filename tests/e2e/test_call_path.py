@@ -3,10 +3,12 @@
 Each test starts its own hotline (`hotline up`) with the demo property, on
 SQLite and on PostgreSQL. Demo residents: 陈明 13800000001 in 3-2-502, 赵丽 in
 5-1-101. Demo agents (password hotline-demo): 1001 engineering, 1002 service
-(reception).
+(reception). Demo users (same password): admin sees every call with residents masked,
+supervisor (all departments) sees them in full.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -24,9 +26,9 @@ def pcaps(shared_dir) -> Path:
     return shared_dir / "audio" / "hotline-dev" / "pcap"
 
 
-def speech_seconds(path: str, threshold: int = 300) -> float:
-    """Seconds of the file that carry sound (1 s windows above an RMS threshold)."""
-    audio = AudioSegment.from_wav(path)
+def speech_seconds(wav, threshold: int = 300) -> float:
+    """Seconds of the WAV (a path or a file object) that carry sound (1 s windows above an RMS threshold)."""
+    audio = AudioSegment.from_wav(wav)
     return float(sum(1 for i in range(0, len(audio), 1000) if audio[i:i + 1000].rms > threshold))
 
 
@@ -41,6 +43,7 @@ def test_known_resident_presses_1_and_engineering_answers_on_the_second_ring(hot
     resident.run().check()
     agent.wait().check()
 
+    hotline.login("supervisor", PASSWORD)
     [call] = hotline.wait_for_calls(1)
     assert call["caller_number"] == "13800000001"
     assert call["caller_name"] == "陈明"
@@ -56,15 +59,26 @@ def test_known_resident_presses_1_and_engineering_answers_on_the_second_ring(hot
     assert 0 <= call["ivr_answer_ms"] < 1000
     assert call["talk_ms"] > 5000
     assert call["started_at"].endswith("+08:00") and call["answered_at"] and call["ended_at"]
-    # Each leg holds its own speaker: the agent's greeting, the resident's request.
-    assert speech_seconds(call["recording"]["agent"]) >= 3
-    assert speech_seconds(call["recording"]["caller"]) >= 3
-    assert speech_seconds(call["recording"]["mixed"]) >= 6
+    # Each leg holds its own speaker: the agent's greeting, the resident's request (fetched
+    # through the API by token, as the page's players do).
+    assert speech_seconds(hotline.recording(call["recording"]["agent"])) >= 3
+    assert speech_seconds(hotline.recording(call["recording"]["caller"])) >= 3
+    assert speech_seconds(hotline.recording(call["recording"]["mixed"])) >= 6
     # The API's detail view and the CLI agree with the list.
     assert hotline.api(f"/api/calls/{call['id']}").json() == call
     listed = hotline.cli("calls", "--json", "--limit", "1")
     assert listed.returncode == 0, listed.stderr
     assert '"rings": 2' in listed.stdout
+    assert speech_seconds(json.loads(listed.stdout)["recording"]["agent"]) >= 3  # the CLI keeps the paths
+    # Every playback is in the access log; the admin sees the resident masked.
+    log = hotline.api("/api/access-log").json()
+    assert [(e["username"], e["call_id"], e["action"]) for e in log["items"]] == [("supervisor", call["id"], "play")] * 3
+    hotline.login("admin", PASSWORD)
+    masked = hotline.api(f"/api/calls/{call['id']}").json()
+    assert (masked["caller_number"], masked["caller_name"], masked["unit"]) == ("138****0001", "陈*", "3-*-***")
+    hotline.login("agent1002", PASSWORD)
+    assert hotline.api(f"/api/calls/{call['id']}").status_code == 403  # 1001 answered it, not 1002
+    assert hotline.api(call["recording"]["mixed"]).status_code == 403
 
 
 def test_unknown_caller_keys_in_the_unit_and_the_agent_hangs_up(hotline, tmp_path, pcaps):
@@ -78,6 +92,7 @@ def test_unknown_caller_keys_in_the_unit_and_the_agent_hangs_up(hotline, tmp_pat
     resident.run().check()
     agent.wait().check()
 
+    hotline.login("supervisor", PASSWORD)
     [call] = hotline.wait_for_calls(1)
     assert call["caller_number"] == "13912345678"
     assert call["resident_id"] is None
@@ -120,6 +135,7 @@ def test_call_still_reaches_reception_and_the_log_while_fastagi_is_down(hotline,
     resident.run().check()
     agent.wait().check()
 
+    hotline.login("supervisor", PASSWORD)
     [call] = hotline.wait_for_calls(1, timeout=40)  # rebuilt from CDR + queue_log
     assert call["caller_number"] == "13800000001"
     assert call["unit"] == "3-2-502"  # the resident is still found by caller ID
@@ -127,7 +143,7 @@ def test_call_still_reaches_reception_and_the_log_while_fastagi_is_down(hotline,
     assert call["disposition"] == "answered"
     assert call["hangup_by"] == "caller"
     assert call["rings"] == 1  # queue_log's whole seconds: 2 s of ringing
-    assert speech_seconds(call["recording"]["agent"]) >= 3
+    assert speech_seconds(hotline.recording(call["recording"]["agent"])) >= 3
 
 
 def test_other_numbers_are_refused_and_never_logged(hotline, tmp_path):
@@ -146,11 +162,14 @@ def test_hostile_caller_id_is_stored_as_inert_text(hotline, tmp_path):
                              media=[Silence(3000)])
     resident.run().check()
 
-    [call] = hotline.wait_for_calls(1)
-    # Asterisk itself keeps the first 80 characters; what reaches us is stored literally.
-    assert call["caller_name"].startswith(payload)
-    assert hostile.startswith(call["caller_name"]) and len(call["caller_name"]) <= 128
+    [call] = hotline.wait_for_calls(1)  # the admin's view: the name masked to its first character
+    assert call["caller_name"] == payload[0] + "*"
     assert call["disposition"] == "abandoned" and call["hangup_by"] == "caller"
+    # Asterisk itself keeps the first 80 characters; what reaches us is stored literally.
+    listed = hotline.cli("calls", "--json", "--limit", "1")
+    stored = json.loads(listed.stdout)["caller_name"]
+    assert stored.startswith(payload)
+    assert hostile.startswith(stored) and len(stored) <= 128
     assert hotline.api("/api/calls").json()["total"] == 1  # the table is still there
 
 
