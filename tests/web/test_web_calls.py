@@ -188,7 +188,7 @@ def test_an_agent_cannot_open_another_agents_call(browser, hotline, calls):
     assert errors == []
 
 
-def test_the_language_switch_shows_english_and_is_remembered(browser, hotline, calls):
+def test_the_language_switch_shows_english_and_is_remembered_after_logout(browser, hotline, calls):
     page, errors = open_page(browser)
     log_in(page, hotline, "supervisor")
     shown_call_ids(page)
@@ -203,9 +203,13 @@ def test_the_language_switch_shows_english_and_is_remembered(browser, hotline, c
     assert page.locator("h1").inner_text() == "Call log"
     assert page.evaluate("document.documentElement.lang") == "en"
     assert page.locator("#logout").inner_text() == "Log out"
+    page.click("#logout")  # the session ends; the language stays
+    page.wait_for_selector("#login-form")
+    assert page.locator("#login-form h1").inner_text() == "Log in"
+    page.goto(f"{hotline.base_url}/#/calls")
+    page.wait_for_selector("#login-form")  # no session any more: back to the login
     page.select_option("#lang", "zh")
-    page.wait_for_selector("#call-table")
-    assert page.locator("h1").inner_text() == "通话记录"
+    page.wait_for_function("document.querySelector('#login-form h1')?.textContent === '登录'")
     assert errors == []
 
 

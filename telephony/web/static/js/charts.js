@@ -17,9 +17,9 @@ function empty(svg, message, height = H) {
   return svg;
 }
 
-/** A rounded "nice" top for an axis (1, 2, 5 × 10^n). */
+/** The smallest of 1, 2, 5 × 10^n at least `value` (at least 1: the data are counts). */
 function niceMax(value) {
-  if (!(value > 0)) return 1;
+  if (!(value > 1)) return 1;
   const p = 10 ** Math.floor(Math.log10(value));
   return [1, 2, 5, 10].map((m) => m * p).find((v) => v >= value);
 }
@@ -40,7 +40,8 @@ export function barChart({ title, points, format = String, max, noData }) {
   const svg = frame(title);
   if (!points.length || points.every((p) => !p.value)) return empty(svg, noData);
   const left = 48, right = W - 12, top = 20, bottom = H - 40;
-  const top_ = max ?? niceMax(Math.max(...points.map((p) => p.value || 0)));
+  // Four grid steps of a round size (1, 2, 5 × 10^n), so that counts fall on whole ticks.
+  const top_ = max ?? 4 * niceMax(Math.max(...points.map((p) => p.value || 0)) / 4);
   gridLines(svg, { left, right, top, bottom, max: top_, format });
   const slot = (right - left) / points.length;
   const width = Math.min(56, slot * 0.7);

@@ -396,8 +396,8 @@ export function t(key, params = {}) {
 }
 
 /** A translated key when there is one, else the value itself (e.g. a rule the page doesn't know). */
-export function tOr(key, fallback) {
-  return key in STRINGS[current] ? t(key) : fallback;
+export function tOr(key, fallback, params = {}) {
+  return key in STRINGS[current] ? t(key, params) : fallback;
 }
 
 /** The name of a department, category or queue ({name_zh, name_en}) in the current language. */

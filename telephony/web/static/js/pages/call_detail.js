@@ -59,7 +59,7 @@ function players(call) {
 function statusLine(state) {
   if (!state || state.status === "done") return null;
   return h("p", { class: `status status-${state.status.replace(" ", "-")}` },
-    tOr(`status.${state.status}`, state.status).replace("{error}", state.error || ""));
+    tOr(`status.${state.status}`, state.status, { error: state.error || "" }));
 }
 
 function transcriptSection(transcript, marks, seek) {
@@ -80,6 +80,7 @@ function transcriptSection(transcript, marks, seek) {
     const el = h("li", {
       class: `line leg-${line.leg}${whole.length ? ` ev-line ${failing ? "ev-fail" : "ev-pass"}` : ""}`,
       dataset: { leg: line.leg, start: String(line.start), rules: [...new Set(whole.map((m) => m.rule))].join(" ") },
+      title: whole.length ? [...new Set(whole.map((m) => `${ruleName(m.rule)}: ${t(`verdict.${m.verdict}`)}`))].join(", ") : null,
       tabindex: "0", role: "button",
       onclick: () => seek(line.leg, line.start),
       onkeydown: (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); seek(line.leg, line.start); } },

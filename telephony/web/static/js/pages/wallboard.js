@@ -4,7 +4,9 @@
 // Timers tick in the browser between snapshots: a wait is the snapshot's wait_s plus the time
 // since that snapshot arrived, so the browser's clock being off changes nothing.
 
+import { api } from "../api.js";
 import { clear, h } from "../dom.js";
+import { errorText } from "../errors.js";
 import { clock, timeOfDay } from "../format.js";
 import { localName, t, tOr } from "../i18n.js";
 import { departmentName } from "../meta.js";
@@ -82,16 +84,31 @@ export function render(view) {
       : t("wb.pbx_down");
   };
 
-  const events = new EventSource("/api/wallboard/events");
-  events.addEventListener("snapshot", (e) => show(JSON.parse(e.data)));
-  events.addEventListener("error", () => {
-    // EventSource reconnects by itself; say so until the next snapshot arrives.
-    status.className = "live-status down";
-    status.textContent = t("wb.reconnecting");
-  });
+  let events = null;
+  let retry = null;
+  let stopped = false; // the user left the page (a pending retry must not reopen the stream)
+  const connect = () => {
+    if (stopped) return;
+    events = new EventSource("/api/wallboard/events");
+    events.addEventListener("snapshot", (e) => show(JSON.parse(e.data)));
+    events.addEventListener("error", () => {
+      status.className = "live-status down";
+      status.textContent = t("wb.reconnecting");
+      if (events.readyState !== EventSource.CLOSED) return; // it reconnects by itself
+      // Refused (not a dropped connection): ask the API why. A 401 takes us to the login,
+      // a 403 is said on the page; otherwise try again shortly.
+      api("/api/wallboard").then(() => { retry = setTimeout(connect, 3000); }).catch((err) => {
+        if (err.status === 403) status.textContent = errorText(err);
+        else if (err.status !== 401) retry = setTimeout(connect, 3000);
+      });
+    });
+  };
+  connect();
   const ticker = setInterval(() => tick(view), 1000);
   return () => {
+    stopped = true;
     events.close();
+    clearTimeout(retry);
     clearInterval(ticker);
   };
 }
