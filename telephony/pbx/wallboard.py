@@ -97,9 +97,11 @@ class WallboardState:
         return self._version
 
     def set_agents(self, agents: Iterable[AgentInfo], now: float) -> None:
+        roster = {a.number: a for a in agents}
         with self._lock:
-            self._roster = {a.number: a for a in agents}
-            self._changed(now)
+            if roster != self._roster:  # refreshed on every reconnect: mostly the same list
+                self._roster = roster
+                self._changed(now)
 
     def set_connected(self, connected: bool, now: float) -> None:
         with self._lock:

@@ -352,3 +352,12 @@ def test_the_ami_user_may_read_the_event_classes_the_wallboard_needs():
     read = next(line for line in manager.splitlines() if line.startswith("read"))
     classes = {c.strip() for c in read.partition("=")[2].split(",")}
     assert {"agent", "call"} <= classes
+
+
+def test_the_same_agents_again_change_nothing_new_ones_do(board):
+    version = board.version
+    board.set_agents(list(ROSTER), T0)  # the feed re-reads the table on every reconnect
+    assert board.version == version
+    board.set_agents([*ROSTER, AgentInfo("1009", "新同事", "engineering")], T0)
+    assert board.version > version
+    assert agent_of(board.snapshot(T0), "1009")["state"] == "offline"
