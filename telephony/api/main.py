@@ -23,6 +23,7 @@ from telephony.api.routes import (
     users,
     wallboard,
 )
+from telephony.auth.throttle import LoginThrottle
 from telephony.core.config import Settings
 from telephony.db.session import Database
 from telephony.logging.reconcile import Reconciler
@@ -50,6 +51,7 @@ def create_app(settings: Settings, background: bool = True) -> FastAPI:
     app = FastAPI(title="hotline", lifespan=lifespan)
     app.state.settings = settings
     app.state.db = Database(settings.db_url)
+    app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_failure_window_s)
     app.state.wallboard = WallboardState(settings)  # fed from AMI by the lifespan's thread
     # Every /api router is included with SIGNED_IN, DESK (admins and supervisors: the
     # wallboard too) or ADMINS; check_protected below refuses to start otherwise.

@@ -130,6 +130,8 @@ class Settings(BaseSettings):
     session_ttl_h: float = 12.0  # a login's token expires after this (one shift)
     password_min_length: int = 8
     session_cookie_secure: bool = False  # true behind HTTPS: the cookie then travels only over TLS
+    login_max_failures: int = Field(5, ge=1)  # wrong passwords per username or address ...
+    login_failure_window_s: float = Field(300.0, gt=0)  # ... within this long, then 429 until it passes
 
     # Callbacks: a missed call (abandoned, or a message left) is owed a call back within the
     # reply limit of its category (domain.md: 24-hour reply rule; emergencies 30 min, complaints 1 h,

@@ -4,11 +4,12 @@ The token comes back in the body (for `Authorization: Bearer`) and as an HttpOnl
 SameSite=Strict cookie (for <audio src> and EventSource in the browser)."""
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel
 
 from telephony.api.deps import SESSION_COOKIE, CurrentUserDep, SessionDep, SettingsDep, TokenDep
 from telephony.auth.sessions import open_session, revoke
+from telephony.auth.throttle import LoginThrottle
 from telephony.auth.users import authenticate, user_to_dict
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -23,10 +24,18 @@ class Login(BaseModel):
 
 
 @router.post("/login")
-def login(body: Login, response: Response, session: SessionDep, settings: SettingsDep) -> dict:
+def login(body: Login, request: Request, response: Response, session: SessionDep,
+          settings: SettingsDep) -> dict:
+    throttle: LoginThrottle = request.app.state.login_throttle
+    client = request.client.host if request.client else None
+    if (wait := throttle.retry_after_s(body.username, client)) is not None:
+        raise HTTPException(429, f"too many failed sign-ins: try again in {wait} s",
+                            headers={"Retry-After": str(wait)})
     user = authenticate(session, body.username, body.password)
     if user is None:
+        throttle.failed(body.username, client)
         raise HTTPException(401, WRONG_CREDENTIALS, headers={"WWW-Authenticate": "Bearer"})
+    throttle.succeeded(body.username)
     token = open_session(session, user, settings.session_ttl_h)
     response.set_cookie(SESSION_COOKIE, token, max_age=int(settings.session_ttl_h * SECONDS_PER_HOUR),
                         path="/", httponly=True, samesite="strict", secure=settings.session_cookie_secure)
