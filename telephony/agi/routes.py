@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import datetime, timezone
+from typing import TypeVar
 
 from telephony.agi import variables as V
 from telephony.agi.server import FastAGIServer
@@ -19,6 +23,7 @@ from telephony.pbx.holds import HoldTracker
 from telephony.pbx.ringtimes import Answer, RingTracker
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class CallRoutes:
@@ -34,10 +39,34 @@ class CallRoutes:
     # -- 1. the call arrives: greeting, menu, caller and unit, then a queue ----
     def incoming(self, agi: SocketAGI) -> None:
         uniqueid = agi.env["agi_uniqueid"]
-        invite_ts, answer_ts = agi.var(V.INVITE_TS), agi.var(V.ANSWER_TS)
+        # The dialplan hands the times over as AGI arguments: no round trip before the greeting.
+        invite_ts = agi.env.get("agi_arg_1") or agi.var(V.INVITE_TS)
+        answer_ts = agi.env.get("agi_arg_2") or agi.var(V.ANSWER_TS)
         number = clean_text(_cid(agi.env.get("agi_callerid")), self.settings.caller_id_max_chars)
         cid_name = clean_text(_cid(agi.env.get("agi_calleridname")), self.settings.caller_id_max_chars)
 
+        # The greeting is asked for first. The caller's row is opened (and the resident looked
+        # up) in a thread of its own while it plays, started only once the greeting's command is
+        # on its way: nothing before the first word waits for the database or for that thread.
+        opened = _Deferred(self._open_call, uniqueid, number, cid_name, invite_ts, answer_ts)
+        agi.after_next_command(opened.start)
+        try:
+            choice = HotlineIVR(agi, self.settings, self.db).run(
+                opened.result, greeted=lambda: agi.set_variable(V.GREETED, "1"))
+        finally:
+            opened.result()  # the row exists before call-end looks for it, even after a hang-up
+
+        with self.db.session() as s:
+            calllog.update_call(s, uniqueid, category=choice.category, urgency=choice.urgency,
+                                department=choice.department, unit=choice.unit)
+        # Also in the CDR, so a call Python loses later can still be rebuilt with them.
+        agi.set_variable("CDR(userfield)", f"{choice.category};{choice.department};{choice.unit or ''}")
+        agi.stream_file(str(self.settings.prompts_dir / f"connect_{choice.department}"))
+        agi.set_variable(V.QUEUE, self.settings.queue_name(choice.department))
+
+    def _open_call(self, uniqueid: str, number: str | None, cid_name: str | None,
+                   invite_ts: str, answer_ts: str) -> str | None:
+        """The call's log row; returns the unit of the resident the caller ID names, if any."""
         with self.db.session() as s:
             resident = find_resident_by_phone(s, number)
             calllog.open_call(
@@ -49,18 +78,7 @@ class CallRoutes:
                 unit=resident.unit if resident else None,
                 ivr_answer_ms=_ms_between(invite_ts, answer_ts),
             )
-            known_unit = resident.unit if resident else None
-
-        choice = HotlineIVR(agi, self.settings, self.db).run(
-            known_unit, greeted=lambda: agi.set_variable(V.GREETED, "1"))
-
-        with self.db.session() as s:
-            calllog.update_call(s, uniqueid, category=choice.category, urgency=choice.urgency,
-                                department=choice.department, unit=choice.unit)
-        # Also in the CDR, so a call Python loses later can still be rebuilt with them.
-        agi.set_variable("CDR(userfield)", f"{choice.category};{choice.department};{choice.unit or ''}")
-        agi.stream_file(str(self.settings.prompts_dir / f"connect_{choice.department}"))
-        agi.set_variable(V.QUEUE, self.settings.queue_name(choice.department))
+            return resident.unit if resident else None
 
     # -- 2. the call ends (hangup handler): complete the row ------------------
     def call_end(self, agi: SocketAGI) -> None:
@@ -110,6 +128,29 @@ class CallRoutes:
                               for a, b in holds] or None
                 call.transfers = [round(t - answer.answered_at, 3) for t in transfers] or None
             calllog.call_ended(s, call, self.settings)  # analysis queued, callbacks opened or settled
+
+
+class _Deferred:
+    """fn(*args) in a thread of its own, from start(); result() waits for it (starting it if need be)."""
+
+    def __init__(self, fn: Callable[..., T], *args):
+        self._fn, self._args = fn, args
+        self._future: Future[T] = Future()
+        self._started = threading.Lock()
+
+    def start(self) -> None:
+        if self._started.acquire(blocking=False):
+            threading.Thread(target=self._run, name="calllog-open", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self._future.set_result(self._fn(*self._args))
+        except BaseException as e:  # noqa: BLE001 - handed to whoever waits for the result
+            self._future.set_exception(e)
+
+    def result(self) -> T:
+        self.start()
+        return self._future.result()
 
 
 def _cid(value: str | None) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Callable
 
 from asterisk.agi import AGI, DEFAULT_TIMEOUT, AGISIGHUPHangup
 
@@ -45,21 +46,20 @@ def _arg(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-class SocketAGI(AGI):
-    def __init__(self, conn: socket.socket):
-        # Caller IDs may hold invalid UTF-8: decode leniently, never crash on it.
-        self.stdin = _Lines(conn.makefile("r", encoding="utf-8", errors="replace", newline="\n"), self)
-        self.stdout = conn.makefile("w", encoding="utf-8", newline="\n")
-        self.stderr = _DebugWriter()
-        self._got_sighup = False
-        self.env: dict[str, str] = {}
-        self._get_agi_env()
+class HotlineCommands:
+    """What the routes use on top of pyst2's AGI, the same over a socket or stdin/stdout."""
 
-    @property
-    def route(self) -> str:
-        """The path of agi://host:port/ROUTE?args."""
-        script = self.env.get("agi_network_script", "")
-        return script.split("?", 1)[0].strip("/")
+    _after_send: Callable[[], None] | None = None
+
+    def after_next_command(self, hook: Callable[[], None]) -> None:
+        """Run hook once the next command is written, while Asterisk carries it out."""
+        self._after_send = hook
+
+    def send_command(self, command, *args):
+        super().send_command(command, *args)
+        hook, self._after_send = self._after_send, None
+        if hook is not None:
+            hook()
 
     def var(self, name: str) -> str:
         """A channel variable, '' when unset (pyst2 raises or returns '' variously)."""
@@ -74,6 +74,31 @@ class SocketAGI(AGI):
 
     def get_data(self, filename, timeout=DEFAULT_TIMEOUT, max_digits=255):
         return super().get_data(_arg(filename), timeout, max_digits)
+
+
+class SocketAGI(HotlineCommands, AGI):
+    def __init__(self, conn: socket.socket):
+        # Caller IDs may hold invalid UTF-8: decode leniently, never crash on it.
+        self.stdin = _Lines(conn.makefile("r", encoding="utf-8", errors="replace", newline="\n"), self)
+        self.stdout = conn.makefile("w", encoding="utf-8", newline="\n")
+        self.stderr = _DebugWriter()
+        self._got_sighup = False
+        self.env: dict[str, str] = {}
+        self._get_agi_env()
+
+    def _get_agi_env(self) -> None:
+        """pyst2's, without its chatter: it pretty-printed the whole env on every call."""
+        while line := self.stdin.readline().strip():
+            key, _, value = line.partition(":")
+            if key.strip():
+                self.env[key.strip()] = value.strip()
+        log.debug("AGI env: %s", self.env)
+
+    @property
+    def route(self) -> str:
+        """The path of agi://host:port/ROUTE?args."""
+        script = self.env.get("agi_network_script", "")
+        return script.split("?", 1)[0].strip("/")
 
     def close(self) -> None:
         for f in (self.stdin, self.stdout):

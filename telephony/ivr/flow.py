@@ -5,6 +5,7 @@ Digits are taken while prompts play. The unit is never read aloud (privacy).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from telephony.agi.session import SocketAGI
@@ -31,12 +32,13 @@ class HotlineIVR:
     def prompt(self, name: str) -> str:
         return str(self.settings.prompts_dir / name)
 
-    def run(self, known_unit: str | None, greeted: callable) -> IvrChoice:
+    def run(self, known_unit: Callable[[], str | None], greeted: Callable[[], None]) -> IvrChoice:
+        """known_unit is asked for once the caller has chosen: the lookup runs during the greeting."""
         digit = self.agi.stream_file(self.prompt("greeting"), escape_digits=DIGITS)
         greeted()
         category = self.choose_category(digit)
         details = self.settings.categories[category]
-        unit = known_unit
+        unit = known_unit()
         # An emergency goes straight through: no keying in the unit first.
         if unit is None and details.urgency != "urgent":
             unit = self.ask_unit()
