@@ -8,6 +8,8 @@ import time
 class HoldTracker:
     """Per call (its Linkedid: the resident channel's uniqueid): holds and transfer times."""
 
+    EVENTS = ("Hold", "Unhold", "BlindTransfer", "AttendedTransfer")  # all that feed() looks at
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._holds: dict[str, list[list[float | None]]] = {}

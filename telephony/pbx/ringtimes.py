@@ -29,6 +29,8 @@ class Answer:
 
 
 class RingTracker:
+    EVENTS = ("DialBegin", "Newstate", "AgentConnect", "Hangup")  # all that feed() looks at
+
     def __init__(self) -> None:
         self._lock = threading.Condition()
         self._dialled: dict[str, float] = {}
@@ -82,12 +84,13 @@ class RingTracker:
     def follow(self, settings: Settings, stop: threading.Event, also: tuple = ()) -> None:
         """Feed from AMI until stopped, reconnecting when Asterisk restarts.
 
-        `also`: other consumers of the same events (objects with feed(event)).
+        `also`: other consumers of the same events (objects with feed(event) and the
+        EVENTS they look at).
         """
         while not stop.is_set():
             try:
                 ami = AmiClient.for_settings(settings, timeout=2)
-                ami.connect(events=True)
+                ami.connect(events=True, only={*self.EVENTS, *(e for c in also for e in c.EVENTS)})
                 log.info("following AMI events on port %d", settings.ami_port)
                 try:
                     for event in _until(stop, ami):

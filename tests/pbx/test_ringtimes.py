@@ -133,7 +133,7 @@ def test_pop_gives_up_after_its_wait():
 
 
 class FakeAmiEvents:
-    """An AMI that accepts the login, then streams the given events."""
+    """An AMI that accepts the login and an event filter, then streams the given events."""
 
     def __init__(self, events):
         self.events = events
@@ -142,6 +142,7 @@ class FakeAmiEvents:
         self.sock.listen(1)
         self.port = self.sock.getsockname()[1]
         self.login = None
+        self.filter = None
         self.conn = None
         threading.Thread(target=self._serve, daemon=True).start()
 
@@ -152,19 +153,29 @@ class FakeAmiEvents:
             return
         self.conn = conn
         conn.sendall(b"Asterisk Call Manager/9.0.0\r\n")
-        buf = b""
-        while b"\r\n\r\n" not in buf:
-            chunk = conn.recv(4096)
-            if not chunk:
-                return
-            buf += chunk
-        msg = dict(l.split(": ", 1) for l in buf.decode().split("\r\n") if ": " in l)
-        self.login = msg
+        self.buf = b""
+        msg = self.login = self._action(conn)
+        if msg is None:
+            return
         conn.sendall(f"Response: Success\r\nActionID: {msg.get('ActionID')}\r\n"
                      "Message: Authentication accepted\r\n\r\n".encode())
         conn.sendall(b"Event: FullyBooted\r\nPrivilege: system,all\r\nStatus: Fully Booted\r\n\r\n")
+        msg = self.filter = self._action(conn)  # the follower asks for its events only
+        if msg is None:
+            return
+        conn.sendall(f"Response: Success\r\nActionID: {msg.get('ActionID')}\r\n"
+                     "Message: Filter Added Successfully\r\n\r\n".encode())
         for e in self.events:
             conn.sendall(("".join(f"{k}: {v}\r\n" for k, v in e.items()) + "\r\n").encode())
+
+    def _action(self, conn) -> dict | None:
+        while b"\r\n\r\n" not in self.buf:
+            chunk = conn.recv(4096)
+            if not chunk:
+                return None
+            self.buf += chunk
+        raw, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        return dict(l.split(": ", 1) for l in raw.decode().split("\r\n") if ": " in l)
 
     def close(self):
         if self.conn:
@@ -185,6 +196,9 @@ def test_follow_feeds_the_tracker_from_ami(tmp_path):
         assert a is not None and (a.agent, a.ring_ms) == ("1001", 4500)
         assert ami.login["Action"] == "Login" and ami.login["Events"] == "on"
         assert ami.login["Username"] == settings.ami_user
+        # Only the events the tracker reads, each name whole (Hangup, not HangupRequest).
+        assert ami.filter["Action"] == "Filter" and ami.filter["Operation"] == "Add"
+        assert ami.filter["Filter"] == "Event: (AgentConnect|DialBegin|Hangup|Newstate)[[:cntrl:]]"
     finally:
         stop.set()
         ami.close()
