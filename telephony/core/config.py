@@ -115,6 +115,13 @@ class Settings(BaseSettings):
     ami_user: str = "hotline"
     ami_secret: str | None = None  # default: generated once per data dir
 
+    # Benchmarks only (bench/, `make bench`): the peers our IVR is measured against, as extra
+    # numbers for residents. Off in production: residents then reach the hotline number only.
+    bench_contexts: bool = False
+    bench_bare_number: str = "8100"  # Answer, the same prompts and queue, no Python at all
+    bench_perprocess_number: str = "8200"  # the same IVR as a classic per-process AGI (stdin/stdout)
+    bench_department: str = "engineering"  # the bare dialplan's queue (the bench's caller presses its digit)
+
     # Transcription and audit (off the call path)
     transcribe_engine: str | None = None  # "vosk" | "whisper"; default: vosk if a model is set
     vosk_model_dir: Path | None = None  # e.g. vosk-model-cn-0.22, unpacked

@@ -17,6 +17,11 @@ from telephony.core.config import Settings
 from telephony.pbx.ami import AmiClient, AmiError
 
 
+# Benchmarks only (setting bench_contexts): the host's root, seen from inside the chroot, so
+# that a classic per-process AGI can run the virtualenv's Python (bench/perprocess_agi.py).
+HOST_ROOT_IN_CHROOT = "/run/hotline-host"
+
+
 class AsteriskNotInstalled(RuntimeError):
     pass
 
@@ -33,7 +38,12 @@ def asterisk_command(settings: Settings) -> list[str]:
         )
     data = settings.data_dir
     q = shlex.quote
+    host_root = [
+        f"mkdir -p {q(str(root))}{HOST_ROOT_IN_CHROOT}",
+        f"mount --rbind / {q(str(root))}{HOST_ROOT_IN_CHROOT}",
+    ] if settings.bench_contexts else []
     script = " && ".join([
+        *host_root,
         f"mkdir -p {q(str(root))}{q(str(data))}",
         f"mount --rbind /dev {q(str(root / 'dev'))}",
         f"mount --rbind /proc {q(str(root / 'proc'))}",

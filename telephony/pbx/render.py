@@ -11,7 +11,10 @@ from telephony.db.models import Agent
 from telephony.db.session import Database
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "asterisk"
-GENERATED = ("pjsip_agents.conf", "queues.conf")
+GENERATED = ("pjsip_agents.conf", "queues.conf", "extensions_bench.conf")
+# Benchmarks only: rendered into extensions_bench.conf (included by extensions.conf) when
+# settings.bench_contexts is on, else that file stays empty.
+BENCH_TEMPLATE = TEMPLATES / "bench" / "extensions_bench.conf"
 
 
 def ami_secret(settings: Settings) -> str:
@@ -116,6 +119,26 @@ reportholdtime = no
     return "\n".join(out)
 
 
+def perprocess_agi_path(settings: Settings) -> Path:
+    """The bench's per-process AGI script (written by bench/, run by Asterisk's AGI())."""
+    return settings.asterisk_dir / "agi-bin" / "perprocess-agi"
+
+
+def bench_dialplan(settings: Settings) -> str:
+    if not settings.bench_contexts:
+        return "; Benchmark numbers are off (setting bench_contexts).\n"
+    values = {
+        **placeholders(settings),
+        "BENCH_BARE_NUMBER": settings.bench_bare_number,
+        "BENCH_PERPROCESS_NUMBER": settings.bench_perprocess_number,
+        "BENCH_PERPROCESS_AGI": str(perprocess_agi_path(settings)),
+        "BENCH_DEPARTMENT": settings.bench_department,
+        "BENCH_QUEUE": settings.queue_name(settings.bench_department),
+        "MENU_TIMEOUT": str(settings.menu_timeout_s),
+    }
+    return fill(BENCH_TEMPLATE.read_text(encoding="utf-8"), values)
+
+
 def render(settings: Settings, db: Database) -> Path:
     """Write the whole config; returns the etc dir. Safe to call while running."""
     etc = settings.asterisk_dir / "etc"
@@ -130,6 +153,7 @@ def render(settings: Settings, db: Database) -> Path:
         agents = list(s.scalars(select(Agent).order_by(Agent.number)))
     _write(etc / "pjsip_agents.conf", pjsip_agents(settings, agents))
     _write(etc / "queues.conf", queues(settings, agents))
+    _write(etc / "extensions_bench.conf", bench_dialplan(settings))
     return etc
 
 
