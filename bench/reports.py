@@ -18,7 +18,10 @@ JSON responses) for several group_bys over the full year, one month (June)
 and one day (June 15), and prints a Markdown table of p50/p95 latency.
 --json writes the cases plus `report_p95_ms` = {database: {report: worst p95
 over its cases}} and `report_p95_ms_by_range` = {database: {report: {range:
-worst p95}}}.
+worst p95}}}, and `report_frame_load_s`, `report_frame_mb`,
+`report_frame_rss_growth_mb` = {database: ...}: the reports' in-memory frame of
+the call log (telephony/reports/frame.py) is loaded by the first report, timed
+apart from the cases, and every case then only refreshes it.
 """
 from __future__ import annotations
 
@@ -89,7 +92,7 @@ CALL_COLUMNS = (
     "id", "uniqueid", "started_at", "ended_at", "caller_number", "caller_name", "resident_id",
     "unit", "category", "urgency", "department", "agent", "ivr_answer_ms", "answered_at",
     "ring_ms", "rings", "queue_wait_ms", "talk_ms", "disposition", "hangup_by",
-    "recording_caller", "recording_agent", "recording_mixed", "source", "holds", "transfers",
+    "recording_caller", "recording_agent", "recording_mixed", "source", "holds", "transfers", "updated_at",
 )
 VERDICT_COLUMNS = ("id", "call_id", "rule", "verdict", "evidence")
 CALLBACK_COLUMNS = ("id", "call_id", "phone", "department", "reason", "created_at", "due_at", "status",
@@ -123,9 +126,15 @@ def _iso(us: np.ndarray, pg: bool) -> list[str]:
     return s.tolist()
 
 
-def generate(n: int, seed: int = 2026, chunk: int = 100_000, pg: bool = False):
+def generate(n: int, seed: int = 2026, chunk: int = 100_000, pg: bool = False, written_before_us: int | None = None):
     """Yields (calls, verdicts, callbacks) chunks of row tuples in CALL_COLUMNS / VERDICT_COLUMNS /
-    CALLBACK_COLUMNS order: a callback for every abandoned call and every message left."""
+    CALLBACK_COLUMNS order: a callback for every abandoned call and every message left.
+
+    A call's updated_at is its end, as if the year had been logged as it happened, but never
+    after written_before_us (default: an hour before now): the seeded year reaches past today,
+    and a load is not a live change for the reports' frame to read again and again."""
+    if written_before_us is None:
+        written_before_us = int((time.time() - 3600) * 1_000_000)
     rng = np.random.default_rng(seed)
     times = _timestamps(n, rng)
     cats = list(CATEGORIES)
@@ -160,9 +169,12 @@ def generate(n: int, seed: int = 2026, chunk: int = 100_000, pg: bool = False):
         verdict_u = rng.random((m, len(RULES)))
         started = _iso(t, pg)
         answered_at = _iso(t + (ivr + wait) * 1000, pg)
-        ended_ans = _iso(t + (ivr + wait + talk) * 1000, pg)
+        ended_ans_us = t + (ivr + wait + talk) * 1000
+        ended_ans = _iso(ended_ans_us, pg)
         ended_other_us = t + (ivr + abandon_wait) * 1000
         ended_other = _iso(ended_other_us, pg)
+        updated_ans = _iso(np.minimum(ended_ans_us, written_before_us), pg)
+        updated_other = _iso(np.minimum(ended_other_us, written_before_us), pg)
         limit_us = np.array([CALLBACK_LIMIT_MIN.get(cats[k], CALLBACK_DEFAULT_MIN) for k in cat],
                             dtype=np.int64) * 60_000_000
         due = _iso(ended_other_us + limit_us, pg)
@@ -187,7 +199,8 @@ def generate(n: int, seed: int = 2026, chunk: int = 100_000, pg: bool = False):
                 calls.append((cid, uid, started[i], ended_ans[i], f"138{cid:08d}", None, None, unit, c,
                               urgency, dept, agent, int(ivr[i]), answered_at[i], r, rings, int(wait[i]),
                               int(talk[i]), "answered", "agent" if hang_agent[i] else "caller",
-                              rec + "-caller.wav", rec + "-agent.wav", rec + ".wav", "agi", "[]", "[]"))
+                              rec + "-caller.wav", rec + "-agent.wav", rec + ".wav", "agi", "[]", "[]",
+                              updated_ans[i]))
                 if audited[i]:
                     for k, rule in enumerate(RULES):
                         if rule == "rings":
@@ -211,7 +224,7 @@ def generate(n: int, seed: int = 2026, chunk: int = 100_000, pg: bool = False):
                 calls.append((cid, uid, started[i], ended_other[i], f"138{cid:08d}", None, None, unit, c,
                               urgency, dept, None, int(ivr[i]), None, None, None, w, None,
                               disposition, "caller" if d != 3 else "system", None, None, None,
-                              "agi", None, None))
+                              "agi", None, None, updated_other[i]))
                 if d in (1, 2):
                     callbacks.append((len(callbacks) + 1 + lo, cid, f"138{cid:08d}", dept, disposition,
                                       ended_other[i], due[i], "open" if still_open[i] else "done",
@@ -318,13 +331,22 @@ BENCH_USER, BENCH_PASSWORD = "bench-supervisor", "bench-password"
 CASE_BUDGET_S = 30.0  # per case: stop repeating after this long (but run at least 3 times)
 
 
-def measure(url: str, runs: int, tmp: Path) -> list[dict]:
+def _rss_bytes() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def measure(url: str, runs: int, tmp: Path) -> tuple[list[dict], dict]:
+    """(the cases, the frame: its first load's time, its arrays' size and how much the
+    process grew with it)."""
     from fastapi.testclient import TestClient
 
     from telephony.api.main import create_app
-
     from telephony.auth.users import create_user, find_user
     from telephony.db.session import Database
+    from telephony.reports.frame import frame_for
 
     settings = load_settings(data_dir=tmp / "data", database_url=url)
     db = Database(url)
@@ -335,10 +357,23 @@ def measure(url: str, runs: int, tmp: Path) -> list[dict]:
                         user_departments=list(settings.departments))
     db.engine.dispose()
     app = create_app(settings, background=False)
-    out = []
+    out, frame_info = [], {}
     with TestClient(app) as client:
         resp = client.post("/api/auth/login", json={"username": BENCH_USER, "password": BENCH_PASSWORD})
         assert resp.status_code == 200, resp.text  # the client keeps the session cookie
+        # The first report loads the frame (the call log in memory): timed on its own.
+        rss = _rss_bytes()
+        t0 = time.perf_counter()
+        resp = client.get("/api/reports/volume", params={"since": RANGES["day"][0], "until": RANGES["day"][1]})
+        assert resp.status_code == 200, resp.text
+        with app.state.db.session() as s:
+            frame = frame_for(s)
+        frame_info = {"report_frame_load_s": round(frame.load_s, 2),
+                      "report_frame_first_request_s": round(time.perf_counter() - t0, 2),
+                      "report_frame_mb": round(frame.memory_bytes() / 2**20, 1),
+                      "report_frame_rss_growth_mb": round((_rss_bytes() - rss) / 2**20, 1)}
+        print(f"  frame: loaded in {frame_info['report_frame_load_s']} s, {frame_info['report_frame_mb']} MB "
+              f"of arrays, process +{frame_info['report_frame_rss_growth_mb']} MB", file=sys.stderr)
         for report, group_bys, spans in CASES:
             for span in spans:
                 for group_by in group_bys:
@@ -364,7 +399,7 @@ def measure(url: str, runs: int, tmp: Path) -> list[dict]:
                           f"p95 {case['p95_ms']:.1f} ms ({len(times)} runs)", file=sys.stderr)
                     out.append(case)
     app.state.db.engine.dispose()
-    return out
+    return out, frame_info
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -406,11 +441,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  seeded in {seeded['seed_s']:.0f} s ({seeded['verdicts']} verdicts): {seeded['url']}",
                       file=sys.stderr)
             try:
-                cases = measure(seeded["url"], args.runs, tmp)
+                cases, frame_info = measure(seeded["url"], args.runs, tmp)
             finally:
                 if pg_name and not args.keep:
                     pg_drop(pg_name)
-            results[db] = {**{k: v for k, v in seeded.items() if k != "url"}, "cases": cases}
+            results[db] = {**{k: v for k, v in seeded.items() if k != "url"}, **frame_info, "cases": cases}
 
     lines = ["| database | report | group_by | range | rows | p50 ms | p95 ms |",
              "| --- | --- | --- | --- | ---: | ---: | ---: |"]
@@ -419,6 +454,10 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(f"| {db} | {c['report']} | {c['group_by']} | {c['range']} | {c['rows']} "
                          f"| {c['p50_ms']:.1f} | {c['p95_ms']:.1f} |")
     print("\n".join(lines))
+    for db, res in results.items():
+        print(f"{db}: the frame loaded in {res['report_frame_load_s']} s (first request "
+              f"{res['report_frame_first_request_s']} s), {res['report_frame_mb']} MB of arrays, "
+              f"process +{res['report_frame_rss_growth_mb']} MB")
     p95: dict[str, dict] = {db: {} for db in results}  # worst p95 over a report's cases
     by_range: dict[str, dict] = {db: {} for db in results}
     for db, res in results.items():
@@ -427,8 +466,10 @@ def main(argv: list[str] | None = None) -> int:
             per = by_range[db].setdefault(c["report"], {})
             per[c["range"]] = max(per.get(c["range"], 0.0), round(c["p95_ms"], 1))
     if args.json:
+        frame = {key: {db: res.get(key) for db, res in results.items()}
+                 for key in ("report_frame_load_s", "report_frame_mb", "report_frame_rss_growth_mb")}
         args.json.write_text(json.dumps({"calls": args.calls, "report_p95_ms": p95,
-                                         "report_p95_ms_by_range": by_range, "results": results},
+                                         "report_p95_ms_by_range": by_range, **frame, "results": results},
                                         indent=2, ensure_ascii=False))
     return 0
 

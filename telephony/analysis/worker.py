@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from telephony.analysis import jobs
 from telephony.audit import AuditRules, CallFacts, Hold, Utterance, audit_call
 from telephony.core.config import Settings
+from telephony.db.changes import touch_calls
 from telephony.db.models import AuditVerdict, Call, Transcript
 from telephony.db.session import Database
 from telephony.transcribe import make_engine
@@ -99,6 +100,7 @@ class AnalysisWorker:
                                  audio_s=t.audio_s, cpu_s=t.cpu_s))
             for v in verdicts:
                 s.add(AuditVerdict(call_id=call_id, rule=v.rule, verdict=v.verdict, evidence=v.evidence))
+            touch_calls(s, [call_id])  # the reports' compliance reads the new verdicts
 
 
 def engine_for(settings: Settings, name: str | None = None):

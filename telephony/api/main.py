@@ -29,6 +29,7 @@ from telephony.db.session import Database
 from telephony.logging.reconcile import Reconciler
 from telephony.pbx.wallboard import WallboardState
 from telephony.pbx.wallboard_feed import WallboardFeed
+from telephony.reports.frame import warm as warm_report_frame
 from telephony.web import mount_web
 
 
@@ -42,6 +43,9 @@ def create_app(settings: Settings, background: bool = True) -> FastAPI:
                              name="reconcile", daemon=True).start()
             threading.Thread(target=WallboardFeed(settings, app.state.db, app.state.wallboard).run,
                              args=(stop,), name="wallboard", daemon=True).start()
+            # the reports' in-memory call log: read now, not by the first report (seconds at 1M calls)
+            threading.Thread(target=warm_report_frame, args=(app.state.db, settings),
+                             name="report-frame", daemon=True).start()
         for i in range(settings.analysis_workers if background else 0):
             worker = AnalysisWorker(settings, app.state.db)  # the embedded worker(s)
             threading.Thread(target=worker.run, args=(stop,), name=f"analysis-{i}", daemon=True).start()

@@ -147,6 +147,14 @@ class Settings(BaseSettings):
         default_factory=lambda: {"emergency": 30, "complaint": 60, "repair": 240})
     callback_default_limit_min: int = Field(24 * 60, gt=0)
 
+    # The reports' in-memory frame of the call log (telephony/reports/frame.py). Each report
+    # first reads the rows whose updated_at is at least its last look less this window: a
+    # row's updated_at is its statement's time, and transactions commit late and out of order.
+    report_frame_window_s: float = Field(60.0, gt=0)
+    # Reloaded whole (in the background) after this long, for what updated_at can't show:
+    # deleted calls, rows changed by hand, a commit later than the window. 0: never.
+    report_frame_max_age_s: float = Field(3600.0, ge=0)
+
     # Rebuilding calls from Asterisk's own records when Python missed them
     reconcile_interval_s: float = 3.0
     reconcile_grace_s: float = 2.0

@@ -16,11 +16,40 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.functions import FunctionElement
 
 
 class Base(DeclarativeBase):
     pass
+
+
+class db_now(FunctionElement):  # noqa: N801 - used like func.now()
+    """The database's clock (UTC), for calls.updated_at.
+
+    PostgreSQL: clock_timestamp(), the statement's time rather than its transaction's start
+    (now()), so that a row's time lags its commit as little as possible. SQLite: text in
+    SQLAlchemy's own format with microseconds ("2026-11-23 08:00:00.123000"), which compares
+    as text with the values SQLAlchemy binds; CURRENT_TIMESTAMP has whole seconds only."""
+
+    type = DateTime(timezone=True)
+    inherit_cache = True
+
+
+@compiles(db_now)
+def _db_now(_element, _compiler, **_kw) -> str:
+    return "CURRENT_TIMESTAMP"
+
+
+@compiles(db_now, "postgresql")
+def _db_now_postgresql(_element, _compiler, **_kw) -> str:
+    return "clock_timestamp()"
+
+
+@compiles(db_now, "sqlite")
+def _db_now_sqlite(_element, _compiler, **_kw) -> str:
+    return "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
 
 
 class Resident(Base):
@@ -81,6 +110,12 @@ class Call(Base):
     # seconds after answer. What the hold and transfer rules of the audit judge.
     holds: Mapped[list | None] = mapped_column(JSON)
     transfers: Mapped[list | None] = mapped_column(JSON)
+    # When the row last changed, by the database's clock: the reports' in-memory frame reads
+    # only what changed since it last looked (telephony.reports.frame). Set on insert and on
+    # every ORM update; writers of what reports read from other tables (verdicts, callbacks)
+    # bump it with telephony.db.changes.touch_calls. NULL: not changed since migration 0006.
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=db_now(),
+                                                        onupdate=db_now(), index=True)
 
 
 class Transcript(Base):

@@ -9,16 +9,20 @@ answered call, or when staff mark it done after calling back.
 
 A missed call without a usable number (anonymous caller ID) opens none: there
 is no one to call back.
+
+The volume report counts each call's callback: opening and settling one marks its
+call changed (calls.updated_at), so that the reports' frame reads it again.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from telephony.core.callerid import phone_digits
 from telephony.core.config import Settings
+from telephony.db.changes import touch_calls
 from telephony.db.models import Call, Callback
 
 MISSED = ("abandoned", "voicemail")
@@ -51,6 +55,7 @@ def open_for_missed(s: Session, call: Call, settings: Settings) -> Callback | No
                         due_at=created + reply_limit(settings, call.category), status=OPEN)
     s.add(callback)
     s.flush()
+    touch_calls(s, [call.id])
     return callback
 
 
@@ -60,10 +65,12 @@ def close_by_answered_call(s: Session, call: Call) -> int:
     if call.disposition != "answered" or not phone:
         return 0
     started = _utc(call.started_at)
+    settled = (Callback.phone == phone, Callback.status == OPEN, Callback.created_at <= started,
+               Callback.call_id != call.id)
+    touch_calls(s, Call.id.in_(select(Callback.call_id).where(*settled)))  # before they stop matching
     result = s.execute(
         update(Callback)
-        .where(Callback.phone == phone, Callback.status == OPEN, Callback.created_at <= started,
-               Callback.call_id != call.id)
+        .where(*settled)
         .values(status=DONE, done_how=ANSWERED_LATER, done_call_id=call.id,
                 done_at=_utc(call.answered_at) or _utc(call.ended_at) or started)
         .execution_options(synchronize_session=False))
@@ -79,6 +86,8 @@ def mark_done(callback: Callback, username: str, note: str | None, now: datetime
     callback.done_by = username
     callback.done_at = now or datetime.now(timezone.utc)
     callback.note = note
+    if (s := object_session(callback)) is not None:
+        touch_calls(s, [callback.call_id])
     return callback
 
 

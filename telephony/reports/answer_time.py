@@ -1,44 +1,23 @@
 """The answer-time report: how fast calls are answered, per group.
 
-Two statements, each one grouped scan of the range (whatever its size), and
-neither returns call rows:
-
-1. a histogram h per (group, disposition, rings, ring_ms // 100) with count,
-   sum/min/max of ring_ms and count/sum of queue_wait_ms; from it, in the
-   same statement, (a) the counts and sums per (group, disposition, rings) and
-   (b) the answered calls' ring-time buckets around the 90th percentile's rank
-   (window functions over the merged histogram), UNION ALL;
-2. the answered calls' queue-wait histogram per (group, queue_wait_ms // 100),
-   likewise cut down to the buckets around the rank.
-
-Each returns a handful of rows per group, so the work in Python does not grow
-with the range. Percentiles: telephony.reports.percentiles (percentile_cont;
-exact for sparse data, otherwise within one 100 ms bucket).
+Counted in the reports' frame (telephony.reports.frame): the calls of the scope
+per (group, disposition), the answered ones per number of rings, the sums of their
+ring times and queue waits, and their exact 90th percentiles
+(telephony.reports.percentiles: PostgreSQL's percentile_cont).
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Float, func, literal, null, select, text, union_all
+import numpy as np
 from sqlalchemy.orm import Session
 
 from telephony.core.config import Settings
-from telephony.db.models import Call
-from telephony.reports.common import (
-    GROUP_LABEL,
-    Scope,
-    dialect,
-    group_key_or_total,
-    key_value,
-    ratio,
-    row_order,
-    tuned,
-    unindexed,
-    where,
-)
+from telephony.reports.common import Scope, ratio, row_order
+from telephony.reports.frame import NULL, frame_for
 from telephony.reports.names import group_names, key_columns, key_fields
-from telephony.reports.percentiles import BUCKET_MS, Bucket, percentile_cont
+from telephony.reports.percentiles import as_float, percentile_cont
+from telephony.reports.scoped import Groups, Rows, equals, groups_of, in_scope
 
 PERCENTILE = 0.9
 DISPOSITIONS = ("answered", "abandoned", "voicemail", "failed")
@@ -66,151 +45,99 @@ DEFINITIONS = {
 
 
 def answer_time_report(session: Session, settings: Settings, scope: Scope) -> dict[str, Any]:
-    with tuned(session):
-        return _answer_time_report(session, settings, scope)
+    with frame_for(session).snapshot(session, settings) as snap:
+        rows = in_scope(snap, scope)
+        groups = groups_of(rows, scope)
+        disposition = rows.col("disposition")
+        by_disposition = groups.count_by(disposition, len(snap.values["disposition"]))
+        is_answered = equals(snap, "disposition", disposition, "answered")
+        answered = _answered(rows.where(is_answered), groups.narrowed(is_answered), settings)
+        names = group_names(session, settings, scope.group_by, groups.keys)
 
+    present = by_disposition.any(axis=1).tolist()
+    by_disposition = by_disposition.tolist()
+    codes = {d: snap.code("disposition", d) for d in (*DISPOSITIONS, None)}
 
-def _answer_time_report(session: Session, settings: Settings, scope: Scope) -> dict[str, Any]:
-    d = dialect(session)
-    key, by = group_key_or_total(session, scope)
-    conds = where(scope, d)
+    def count(g: int, value: str | None) -> int:
+        return by_disposition[g][codes[value]] if codes[value] is not None else 0
 
-    groups: dict[Any, _Group] = defaultdict(_Group)
-    ring_buckets: dict[Any, tuple[int, list[Bucket]]] = {}
-    for kind, g, disp, ring_n, n, n_ring, s_ring, n_wait, s_wait, c, lo, hi, upto, total in session.execute(
-            _counts_and_ring_buckets(settings, key, by, conds)):
-        g = key_value(scope.group_by, g)
-        if kind == "t":
-            groups[g].add(disp, ring_n, int(n), int(n_ring), int(s_ring or 0), int(n_wait), int(s_wait or 0),
-                          settings.ring_limit)
-        else:
-            ring_buckets.setdefault(g, (int(total), []))[1].append(Bucket(int(upto) - int(c), int(c), lo, hi))
-    waits = session.execute(_percentile_buckets(Call.queue_wait_ms, key, by,
-                                                [*conds, unindexed(Call.disposition, d) == "answered"]))
-    wait_buckets: dict[Any, tuple[int, list[Bucket]]] = {}
-    for g, c, lo, hi, upto, total in waits:
-        wait_buckets.setdefault(key_value(scope.group_by, g), (int(total), []))[1].append(
-            Bucket(int(upto) - int(c), int(c), lo, hi))
-
-    if scope.group_by is None:
-        groups[None]  # noqa: B018 - one total row, even of nothing
-    names = group_names(session, settings, scope.group_by, list(groups))
-    rows = []
-    for g, acc in groups.items():
-        row = key_fields(scope.group_by, g, names)
-        row.update(acc.row(_p90(ring_buckets.get(g)), _p90(wait_buckets.get(g))))
-        rows.append(row)
-    rows.sort(key=row_order(scope.group_by))
+    out = []
+    for g, key in enumerate(groups.keys):
+        if scope.group_by is not None and not present[g]:
+            continue  # no call of this hour, day...
+        c = {d: count(g, d) for d in DISPOSITIONS}
+        a = answered[g]
+        offered, within = sum(c.values()), a["limit"]
+        row = key_fields(scope.group_by, key, names)
+        row.update({
+            "offered": offered, "answered": c["answered"], "abandoned": c["abandoned"],
+            "voicemail": c["voicemail"], "failed": c["failed"], "in_progress": count(g, None),
+            "answered_within_1_ring": a["1"], "answered_within_2_rings": a["2"],
+            "answered_within_3_rings": a["3"], "answered_after_3_rings": a["over"],
+            "answered_rings_unknown": a["unknown"], "answered_within_limit": within,
+            "service_level": ratio(within, c["answered"]),
+            "service_level_2": ratio(within, c["answered"] + c["abandoned"]),
+            "abandoned_rate": ratio(c["abandoned"], offered),
+            "ring_ms_avg": ratio(a["ring_sum"], a["ring_n"]), "ring_ms_p90": a["ring_p90"],
+            "queue_wait_ms_avg": ratio(a["wait_sum"], a["wait_n"]), "queue_wait_ms_p90": a["wait_p90"],
+        })
+        out.append(row)
+    out.sort(key=row_order(scope.group_by))
     return {
         "report": "answer-time", **scope.describe(),
         "ring_limit": settings.ring_limit, "ring_cadence_ms": settings.ring_cadence_ms,
-        "percentile": {"p": PERCENTILE, "method": "percentile_cont over a histogram of 100 ms buckets "
-                       "(count, min, max per bucket): exact when the buckets read hold at most two calls, "
-                       "otherwise within one bucket", "resolution_ms": BUCKET_MS},
+        "percentile": {"p": PERCENTILE, "exact": True,
+                       "method": "percentile_cont (PostgreSQL's definition: linear between the two "
+                                 "nearest ranks) over every call's value"},
         "definitions": DEFINITIONS,
-        "columns": key_columns(scope.group_by) + COLUMNS, "rows": rows,
+        "columns": key_columns(scope.group_by) + COLUMNS, "rows": out,
     }
 
 
-def _p90(found: tuple[int, list[Bucket]] | None) -> float | None:
-    return percentile_cont(found[1], found[0], PERCENTILE) if found else None
+def _answered(answered: Rows, groups: Groups, settings: Settings) -> list[dict[str, Any]]:
+    """Per group, of the answered calls: how many rang 1, 2, 3, more times or unknown, and the
+    count, sum and p90 of their ring times and queue waits."""
+    rings, ring_ms = answered.col("rings"), answered.col("ring_ms")
+    missing = rings == NULL
+    if missing.any():  # the rings stored (the cadence of the call's day), else from the ring time
+        ms = ring_ms[missing].astype(np.int64)  # as the old SQL: ring_ms / cadence + 1, truncating
+        cadence = settings.ring_cadence_ms
+        rings = rings.copy()
+        rings[missing] = np.where(ms != NULL, np.where(ms >= 0, ms // cadence, -(-ms // cadence)) + 1, NULL)
+    # One class a call, counted at once: 0 unknown, 1 for `low` rings or fewer, ... up to `high`
+    # or more, where low..high covers 1, 2, 3, more than 3 and the ring limit.
+    limit = settings.ring_limit
+    low, high = min(1, limit), max(4, limit + 1)
+    known = rings != NULL
+    classes = np.clip(rings, low, high) - (low - 1)
+    classes[~known] = 0
+    per = groups.count_by(classes, high - low + 2)
+    at_most = per[:, 1:].cumsum(axis=1)  # column j: rang low + j times or fewer
+
+    def within(k: int) -> np.ndarray:
+        return at_most[:, k - low]
+
+    counts = {"1": within(1), "2": within(2), "3": within(3), "over": at_most[:, -1] - within(3),
+              "unknown": per[:, 0], "limit": within(limit)}
+    n = len(groups.keys)
+    columns = {k: v.tolist() for k, v in counts.items()}
+    for name, col in (("ring", "ring_ms"), ("wait", "queue_wait_ms")):
+        count, total, p90 = _stats(answered.col(col), groups)
+        columns |= {f"{name}_n": count, f"{name}_sum": total, f"{name}_p90": p90}
+    return [{k: v[g] for k, v in columns.items()} for g in range(n)]
 
 
-def _near_rank(w):
-    """Buckets holding rank floor(r) or floor(r)+1, r = p·(n−1): a bucket holds the ranks
-    [upto − c, upto), so it is needed when upto > r − 1 and upto − c ≤ r + 1."""
-    rank = literal(PERCENTILE, Float) * (w.c.total - 1)
-    return (w.c.upto > rank - 1) & (w.c.upto - w.c.c <= rank + 1)
-
-
-def _windowed(hist):
-    """hist (grp, b, c, lo, hi) with the running count `upto` and the group's `total`."""
-    upto = func.sum(hist.c.c).over(partition_by=hist.c[GROUP_LABEL], order_by=hist.c.b, rows=(None, 0))
-    total = func.sum(hist.c.c).over(partition_by=hist.c[GROUP_LABEL])
-    return select(hist.c[GROUP_LABEL], hist.c.c, hist.c.lo, hist.c.hi,
-                  upto.label("upto"), total.label("total")).subquery("w")
-
-
-def _counts_and_ring_buckets(settings: Settings, key, by, conds):
-    rings = func.coalesce(Call.rings, Call.ring_ms // settings.ring_cadence_ms + 1)
-    h = (select(key, Call.disposition.label("disp"), rings.label("ring_n"),
-                (Call.ring_ms // BUCKET_MS).label("b"), func.count().label("n"),
-                func.count(Call.ring_ms).label("n_ring"), func.sum(Call.ring_ms).label("s_ring"),
-                func.min(Call.ring_ms).label("lo"),
-                func.max(Call.ring_ms).label("hi"), func.count(Call.queue_wait_ms).label("n_wait"),
-                func.sum(Call.queue_wait_ms).label("s_wait"))
-         .where(*conds)
-         .group_by(*by, text("disp"), text("ring_n"), text("b"))
-         .cte("h"))
-    g = h.c[GROUP_LABEL]
-    counts = (select(literal("t").label("kind"), g, h.c.disp, h.c.ring_n, func.sum(h.c.n),
-                     func.sum(h.c.n_ring), func.sum(h.c.s_ring), func.sum(h.c.n_wait), func.sum(h.c.s_wait),
-                     null(), null(), null(), null(), null())
-              .group_by(g, h.c.disp, h.c.ring_n))
-    ring_hist = (select(g, h.c.b, func.sum(h.c.n).label("c"), func.min(h.c.lo).label("lo"),
-                        func.max(h.c.hi).label("hi"))
-                 .where(h.c.disp == "answered", h.c.b.is_not(None))
-                 .group_by(g, h.c.b)
-                 .subquery("r"))
-    w = _windowed(ring_hist)
-    buckets = select(literal("r"), w.c[GROUP_LABEL], null(), null(), null(), null(), null(), null(), null(),
-                     w.c.c, w.c.lo, w.c.hi, w.c.upto, w.c.total).where(_near_rank(w))
-    return union_all(counts, buckets)
-
-
-def _percentile_buckets(column, key, by, conds):
-    """The buckets around the p90 rank of `column`'s histogram, per group."""
-    h = (select(key, (column // BUCKET_MS).label("b"), func.count().label("c"),
-                func.min(column).label("lo"), func.max(column).label("hi"))
-         .where(*conds, column.is_not(None))
-         .group_by(*by, text("b"))
-         .subquery("h"))
-    w = _windowed(h)
-    return select(w.c[GROUP_LABEL], w.c.c, w.c.lo, w.c.hi, w.c.upto, w.c.total).where(_near_rank(w))
-
-
-class _Group:
-    def __init__(self) -> None:
-        self.by_disposition: dict[str | None, int] = defaultdict(int)
-        self.rings = {"1": 0, "2": 0, "3": 0, "over": 0, "unknown": 0, "limit": 0}
-        self.ring_n = 0
-        self.ring_sum = 0
-        self.wait_n = 0
-        self.wait_sum = 0
-
-    def add(self, disp, ring_n, n, n_ring, s_ring, n_wait, s_wait, ring_limit) -> None:
-        self.by_disposition[disp] += n
-        if disp != "answered":
-            return
-        if ring_n is None:
-            self.rings["unknown"] += n
-        else:
-            ring_n = int(ring_n)
-            for limit in (1, 2, 3):
-                if ring_n <= limit:
-                    self.rings[str(limit)] += n
-            if ring_n > 3:
-                self.rings["over"] += n
-            if ring_n <= ring_limit:
-                self.rings["limit"] += n
-        self.ring_n += n_ring
-        self.ring_sum += s_ring
-        self.wait_n += n_wait
-        self.wait_sum += s_wait
-
-    def row(self, ring_p90: float | None, wait_p90: float | None) -> dict[str, Any]:
-        c = self.by_disposition
-        answered, abandoned = c["answered"], c["abandoned"]
-        offered = sum(c[k] for k in DISPOSITIONS)
-        within = self.rings["limit"]
-        return {
-            "offered": offered, "answered": answered, "abandoned": abandoned,
-            "voicemail": c["voicemail"], "failed": c["failed"], "in_progress": c[None],
-            "answered_within_1_ring": self.rings["1"], "answered_within_2_rings": self.rings["2"],
-            "answered_within_3_rings": self.rings["3"], "answered_after_3_rings": self.rings["over"],
-            "answered_rings_unknown": self.rings["unknown"], "answered_within_limit": within,
-            "service_level": ratio(within, answered), "service_level_2": ratio(within, answered + abandoned),
-            "abandoned_rate": ratio(abandoned, offered),
-            "ring_ms_avg": ratio(self.ring_sum, self.ring_n), "ring_ms_p90": ring_p90,
-            "queue_wait_ms_avg": ratio(self.wait_sum, self.wait_n), "queue_wait_ms_p90": wait_p90,
-        }
+def _stats(values: np.ndarray, groups: Groups) -> tuple[list[int], list[int], list[float | None]]:
+    """Per group: how many values are not NULL, their sum and their p90."""
+    has = values != NULL
+    index = groups.index
+    if not has.all():
+        values, index = values[has], groups.of(has)
+    n = len(groups.keys)
+    if index is None:
+        count, total = [len(values)], [int(values.sum(dtype=np.int64))]
+    else:  # float64 sums are exact: a million 32-bit values stay below 2^53
+        count = np.bincount(index, minlength=n).tolist()
+        total = [int(x) for x in np.bincount(index, weights=values, minlength=n).tolist()]
+    p90 = percentile_cont(values, index, n, PERCENTILE)
+    return count, total, [as_float(x) for x in p90.tolist()]

@@ -1,40 +1,28 @@
 """The compliance report: the audit's verdicts per rule, per group, and the failing calls.
 
-Three queries:
-
-1. answered calls per group (one grouped scan of the range);
-2. answered calls LEFT JOIN their verdicts, counted per (group, rule,
-   verdict): the rows without a verdict are exactly the answered calls not
-   audited yet (on SQLite, the same counts through each call's verdicts folded
-   into one string: see _verdict_counts);
-3. the newest failing verdicts, at most `failures_limit` of them (walks the
-   range newest first and stops).
+Counted in the reports' frame (telephony.reports.frame), where each answered call has
+the code of its verdicts' combination: one count per (group, combination), times the
+combinations' matrix, gives passed, failed and n/a per rule; the combination without
+any verdict counts the calls not audited yet. The newest failing calls are the last
+ones of the scope (the frame is in started_at order) with a failing verdict; their
+verdicts and evidence are then read from the database by id.
 """
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import func, select, text
+import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from telephony.audit.rules import RULES
 from telephony.core.config import Settings
 from telephony.db.models import AuditVerdict, Call
-from telephony.reports.common import (
-    Scope,
-    dialect,
-    group_key_or_total,
-    iso,
-    key_value,
-    ratio,
-    row_order,
-    tuned,
-    unindexed,
-    where,
-)
+from telephony.reports.common import Scope, iso, ratio, row_order
+from telephony.reports.frame import VERDICT_CODES, frame_for
 from telephony.reports.names import group_names, key_columns, key_fields
+from telephony.reports.scoped import Rows, equals, groups_of, in_scope
 
 VERDICTS = {"pass": "passed", "fail": "failed", "n/a": "na"}
 FAILURE_COLUMNS = ["call_id", "uniqueid", "started_at", "agent", "department", "rule", "evidence"]
@@ -48,60 +36,46 @@ def rule_columns(rules: list[str]) -> list[str]:
 
 def compliance_report(session: Session, settings: Settings, scope: Scope,
                       failures_limit: int = 50) -> dict[str, Any]:
-    with tuned(session):
-        return _compliance_report(session, settings, scope, failures_limit=failures_limit)
+    with frame_for(session).snapshot(session, settings) as snap:
+        rows = in_scope(snap, scope)
+        answered = rows.where(equals(snap, "disposition", rows.col("disposition"), "answered"))
+        groups = groups_of(answered, scope)
+        codes = answered.col("verdicts")
+        per_combo = groups.count_by(codes, len(snap.combos))  # (group, combination)
+        counts = {v: per_combo @ (snap.combos == code).astype(np.int64) for v, code in VERDICT_CODES.items()}
+        any_verdict = per_combo @ (snap.combos != 0).astype(np.int64)  # (group, rule)
+        failing = (snap.combos == VERDICT_CODES["fail"]).any(axis=1)
+        failures = _failures(session, scope, _newest(answered, failing, failures_limit), failures_limit)
+        names = group_names(session, settings, scope.group_by, groups.keys)
 
-
-def _compliance_report(session: Session, settings: Settings, scope: Scope,
-                       failures_limit: int = 50) -> dict[str, Any]:
-    d = dialect(session)
-    key, by = group_key_or_total(session, scope)
-    answered = unindexed(Call.disposition, d) == "answered"
-    conds = where(scope, d)
-
-    groups: dict[Any, dict[str, Any]] = {}
-
-    def group(g: Any) -> dict[str, Any]:
-        return groups.setdefault(g, {"answered": 0, "not_audited": 0, "verdicts": defaultdict(int)})
-
-    for g, n in session.execute(select(key, func.count()).where(*conds, answered).group_by(*by)):
-        group(key_value(scope.group_by, g))["answered"] += n
-
-    rules = list(RULES)
-    for g, rule, verdict, n in _verdict_counts(session, d, key, by, conds, answered):
-        acc = group(key_value(scope.group_by, g))
-        if rule is None:  # an answered call without any verdict
-            acc["not_audited"] += n
+    found = any_verdict.sum(axis=0)
+    rules = list(RULES) + [r for k, r in enumerate(snap.rules) if k >= len(RULES) and found[k]]
+    column = {r: k for k, r in enumerate(snap.rules)}
+    counts = {v: c.tolist() for v, c in counts.items()}  # Python ints: the loop below reads each once
+    answered_n, not_audited_n = per_combo.sum(axis=1).tolist(), per_combo[:, 0].tolist()
+    out, failures_total = [], 0
+    for g, key in enumerate(groups.keys):
+        n_answered = answered_n[g]
+        if scope.group_by is not None and not n_answered:
             continue
-        if rule not in rules:
-            rules.append(rule)
-        acc["verdicts"][rule, verdict] += n
-
-    if scope.group_by is None:
-        group(None)  # one total row, even of nothing
-    names = group_names(session, settings, scope.group_by, list(groups))
-    rows, failures_total = [], 0
-    for g, acc in groups.items():
-        row = key_fields(scope.group_by, g, names)
-        row["answered"] = acc["answered"]
-        row["audited"] = acc["answered"] - acc["not_audited"]
-        row["not_audited"] = acc["not_audited"]
+        not_audited = not_audited_n[g]  # combination 0: no verdict at all
+        row = key_fields(scope.group_by, key, names)
+        row.update(answered=n_answered, audited=n_answered - not_audited, not_audited=not_audited)
         passed_all = failed_all = 0
         for rule in rules:
-            counts = {col: acc["verdicts"][rule, v] for v, col in VERDICTS.items()}
-            for col, n in counts.items():
+            k = column[rule]
+            by = {col: counts[v][g][k] for v, col in VERDICTS.items()}
+            for col, n in by.items():
                 row[f"{rule}_{col}"] = n
-            row[f"{rule}_pass_rate"] = ratio(counts["passed"], counts["passed"] + counts["failed"])
-            passed_all += counts["passed"]
-            failed_all += counts["failed"]
+            row[f"{rule}_pass_rate"] = ratio(by["passed"], by["passed"] + by["failed"])
+            passed_all += by["passed"]
+            failed_all += by["failed"]
         row["verdicts_passed"] = passed_all
         row["verdicts_failed"] = failed_all
         row["pass_rate"] = ratio(passed_all, passed_all + failed_all)
         failures_total += failed_all
-        rows.append(row)
-    rows.sort(key=row_order(scope.group_by))
-
-    failures = _failures(session, scope, conds, answered, failures_limit)
+        out.append(row)
+    out.sort(key=row_order(scope.group_by))
     return {
         "report": "compliance", **scope.describe(),
         "rules": rules,
@@ -116,56 +90,42 @@ def _compliance_report(session: Session, settings: Settings, scope: Scope,
         "columns": key_columns(scope.group_by) + ["answered", "audited", "not_audited",
                                                          *rule_columns(rules), "verdicts_passed",
                                                          "verdicts_failed", "pass_rate"],
-        "rows": rows,
+        "rows": out,
         "failures_total": failures_total, "failures_limit": failures_limit,
         "failures_truncated": failures_total > len(failures),
         "failure_columns": FAILURE_COLUMNS, "failures": failures,
     }
 
 
-UNIT_SEP, RECORD_SEP = "\x1f", "\x1e"
+def _newest(rows: Rows, failing: np.ndarray, limit: int) -> list[int]:
+    """The ids of the newest `limit` calls among rows whose verdicts' combination is failing:
+    read backwards from the end of the range, a growing stretch at a time."""
+    snap, out = rows.snap, []
+    hi, step = rows.hi, 4096
+    while hi > rows.lo and len(out) < limit:
+        lo = max(rows.lo, hi - step)
+        hit = failing[snap.cols["verdicts"][lo:hi]]
+        if rows.mask is not None:
+            hit &= rows.mask[lo - rows.lo:hi - rows.lo]
+        out += snap.cols["id"][lo + np.flatnonzero(hit)][::-1].tolist()
+        hi, step = lo, step * 4
+    return out[:limit]
 
 
-def _verdict_counts(session: Session, d: str, key, by, conds, answered):
-    """(group, rule, verdict, count) over the answered calls in scope; rule None counts the
-    calls without verdicts."""
-    if d != "sqlite":
-        q = (select(key, AuditVerdict.rule, AuditVerdict.verdict, func.count())
-             .select_from(Call).outerjoin(AuditVerdict, AuditVerdict.call_id == Call.id)
-             .where(*conds, answered)
-             .group_by(*by, AuditVerdict.rule, AuditVerdict.verdict))
-        yield from session.execute(q)
-        return
-    # SQLite sorts every row it groups, and sorting the join (7 verdicts a call) costs
-    # ten times the join itself. So each call's verdicts are first folded into one
-    # string ("greeting<US>pass<RS>closing<US>fail..."), the calls grouped by (group, that
-    # string), and the strings split here: a few hundred distinct strings at most.
-    code = (select(func.group_concat(AuditVerdict.rule.concat(UNIT_SEP).concat(AuditVerdict.verdict),
-                                     RECORD_SEP))
-            .where(AuditVerdict.call_id == Call.id)
-            .scalar_subquery())
-    q = (select(key, code.label("code"), func.count())
-         .where(*conds, answered)
-         .group_by(*by, text("code")))
-    for g, folded, n in session.execute(q):
-        if folded is None:
-            yield g, None, None, n
-            continue
-        for pair in folded.split(RECORD_SEP):
-            rule, _, verdict = pair.partition(UNIT_SEP)
-            yield g, rule, verdict, n
-
-
-def _failures(session: Session, scope: Scope, conds, answered, limit: int) -> list[dict[str, Any]]:
-    if limit <= 0:
+def _failures(session: Session, scope: Scope, call_ids: list[int], limit: int) -> list[dict[str, Any]]:
+    """The failing verdicts of these calls (the newest failing calls of the scope, at most
+    `limit`: each has one at least), newest call first, at most `limit`."""
+    if limit <= 0 or not call_ids:
         return []
-    # The verdict filter is hidden from SQLite's planner too: walking the range newest
-    # first and probing each call's verdicts stops after `limit` rows, whereas starting
-    # from every failing verdict in the table does not.
+    # SQLite, which keeps no statistics, would start from every failing verdict of the log
+    # through the index on verdict: `verdict || ''` can't use it, so it goes by these calls' ids.
+    verdict = AuditVerdict.verdict
+    if session.get_bind().dialect.name == "sqlite":
+        verdict = verdict.concat("")
     q = (select(Call.id, Call.uniqueid, Call.started_at, Call.agent, Call.department,
                 AuditVerdict.rule, AuditVerdict.evidence)
          .select_from(Call).join(AuditVerdict, AuditVerdict.call_id == Call.id)
-         .where(*conds, answered, unindexed(AuditVerdict.verdict, dialect(session)) == "fail")
+         .where(Call.id.in_(call_ids), verdict == "fail")
          .order_by(Call.started_at.desc(), Call.id.desc(), AuditVerdict.rule)
          .limit(limit))
     return [{"call_id": cid, "uniqueid": uid, "started_at": iso(started, scope.tz, "milliseconds"),

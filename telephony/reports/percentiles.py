@@ -1,74 +1,75 @@
-"""Percentiles from histograms, the same way on SQLite and PostgreSQL.
+"""Exact percentiles per group: PostgreSQL's percentile_cont, over integer values in numpy.
 
-SQLite has no percentile_cont, and sorting every value of a big range costs
-more than the rest of a report. So the database groups the values into
-buckets of `BUCKET_MS` (value // BUCKET_MS) and returns, for each bucket, its
-count, its smallest and its largest value. The percentile is then read off
-the cumulative counts, with PostgreSQL's `percentile_cont` definition: for
-p in [0, 1] over n values sorted ascending, the (0-based) rank r = p·(n−1)
-lies between the order statistics x[floor(r)] and x[floor(r)+1], and the
-result is x[i] + (r − i)·(x[i+1] − x[i]).
+percentile_cont(p) of n values sorted ascending: the (0-based) rank r = p·(n−1) lies
+between the order statistics x[i] and x[i+1], i = floor(r), and the result is
+x[i] + (r − i)·(x[i+1] − x[i]), in doubles as PostgreSQL computes it (numpy's own
+method="linear" interpolates from the other end past the middle, which can differ in the
+last bit).
 
-An order statistic inside a bucket of c values between lo and hi is taken as
-if the values were evenly spread: x = lo + (hi − lo)·k/(c − 1) for the k-th
-(0-based) of them. Resolution: the answer is exact whenever the buckets it
-reads hold at most two values (or evenly spaced ones), and otherwise it
-never leaves the true value's bucket, so its error is below BUCKET_MS
-(100 ms; a ring cycle is 5000 ms).
+The order statistics of every group at once, without sorting a year of values: a
+histogram of (group, value >> shift) with at most BINS cells gives, from its cumulative
+counts, the cell holding rank i and the one holding rank i+1 of each group; only the
+values in those cells (a few per mille of them) are then sorted.
 """
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
-from dataclasses import dataclass
+import numpy as np
 
-BUCKET_MS = 100
+BINS = 1 << 20  # cells of the histogram at most (8 MB of counts)
 
 
-@dataclass(frozen=True)
-class Bucket:
-    """`count` values in [lo, hi], preceded by `before` smaller values of the same group."""
+def percentile_cont(values: np.ndarray, groups: np.ndarray | None, n_groups: int, p: float) -> np.ndarray:
+    """percentile_cont(p) of the integer values of each group 0 .. n_groups−1 (groups None:
+    all values are group 0); NaN for a group without values."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"percentile {p} outside [0, 1]")
+    out = np.full(n_groups, np.nan)
+    if len(values) == 0:
+        return out
+    v = values.astype(np.int64)
+    lo = int(v.min())
+    if lo:
+        v -= lo
+    span = int(v.max()) + 1
+    cells = min(BINS, max(4096, 2 * len(v)))  # more cells than values would only cost time
+    shift = 0
+    while n_groups * ((span - 1 >> shift) + 1) > cells:
+        shift += 1
+    width = (span - 1 >> shift) + 1  # cells per group
+    cell = v >> shift if shift else v
+    if groups is None:
+        key = cell
+    else:
+        key = groups.astype(np.int64) * width
+        key += cell
+    hist = np.bincount(key, minlength=n_groups * width).reshape(n_groups, width)
+    cum = hist.cumsum(axis=1)
+    n = cum[:, -1]
+    r_all = p * np.maximum(n - 1, 0).astype(np.float64)
+    i_all = np.floor(r_all).astype(np.int64)
+    # the cells holding ranks i and i + 1 of each group: the first whose cum exceeds the rank
+    ci_all = (cum <= i_all[:, None]).sum(axis=1)
+    cj_all = (cum <= np.minimum(i_all + 1, np.maximum(n - 1, 0))[:, None]).sum(axis=1)
+    g = np.flatnonzero(n)
+    r, i, ci, cj = r_all[g], i_all[g], ci_all[g], cj_all[g]
+    j = np.minimum(i + 1, n[g] - 1)
+    wanted = np.zeros(n_groups * width, bool)
+    wanted[g * width + ci] = True
+    wanted[g * width + cj] = True
+    picked = wanted[key]
+    pk, pv = key[picked], v[picked]
+    order = np.lexsort((pv, pk))
+    pk, pv = pk[order], pv[order]
 
-    before: int
-    count: int
-    lo: float
-    hi: float
+    def at(c: np.ndarray, rank: np.ndarray) -> np.ndarray:
+        before = cum[g, c] - hist[g, c]  # values of the group in cells below c
+        return pv[np.searchsorted(pk, g * width + c) + (rank - before)] + lo
 
-    def value(self, rank: int) -> float:
-        """The rank-th (0-based, over the whole group) value, which lies in this bucket."""
-        k = rank - self.before
-        if self.count == 1 or self.hi == self.lo:
-            return float(self.lo)
-        return self.lo + (self.hi - self.lo) * k / (self.count - 1)
-
-
-def buckets_from_histogram(cells: Iterable[tuple[int, int, float, float]]) -> list[Bucket]:
-    """(bucket, count, lo, hi) rows of one group, in any order → Buckets in value order."""
-    out, before = [], 0
-    for _, count, lo, hi in sorted(cells, key=lambda c: c[0]):
-        out.append(Bucket(before, count, lo, hi))
-        before += count
+    x_i, x_j = at(ci, i).astype(np.float64), at(cj, j).astype(np.float64)
+    out[g] = x_i + (r - i) * (x_j - x_i)
     return out
 
 
-def percentile_cont(buckets: list[Bucket], n: int, p: float) -> float | None:
-    """percentile_cont(p) of a group of n values, given (at least) the buckets that hold
-    the order statistics floor(p·(n−1)) and the one after it."""
-    if n <= 0:
-        return None
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"percentile {p} outside [0, 1]")
-    r = p * (n - 1)
-    i = math.floor(r)
-    frac = r - i
-    x_i = _at(buckets, i)
-    if frac == 0 or i + 1 >= n:
-        return x_i
-    return x_i + frac * (_at(buckets, i + 1) - x_i)
-
-
-def _at(buckets: list[Bucket], rank: int) -> float:
-    for b in buckets:
-        if b.before <= rank < b.before + b.count:
-            return b.value(rank)
-    raise ValueError(f"no bucket holds rank {rank}")
+def as_float(value: float) -> float | None:
+    """A percentile as the report shows it: None for no values."""
+    return None if value != value else float(value)  # NaN

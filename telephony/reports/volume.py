@@ -1,33 +1,24 @@
 """The volume report: how many calls, of which categories, how many emergencies, per group.
 
-Two grouped scans: per (group, category), the calls and the urgent ones; and
-the callbacks the range's missed calls opened (telephony.logging.callbacks):
-how many, how many are still open, and how many of those are past their due
-time now.
+Counted in the reports' frame (telephony.reports.frame): per (group, category), the
+calls and the urgent ones; and the callbacks the range's missed calls opened
+(telephony.logging.callbacks), from each call's callback status and due time: how
+many, how many are still open, and how many of those are past their due time now.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import case, func, select, text
+import numpy as np
 from sqlalchemy.orm import Session
 
 from telephony.core.config import Settings
-from telephony.db.models import Call, Callback
 from telephony.logging.callbacks import DONE, OPEN
-from telephony.reports.common import (
-    Scope,
-    dialect,
-    group_key_or_total,
-    iso,
-    key_value,
-    row_order,
-    tuned,
-    where,
-)
+from telephony.reports.common import Scope, iso, row_order
+from telephony.reports.frame import frame_for
 from telephony.reports.names import group_names, key_columns, key_fields
+from telephony.reports.scoped import equals, groups_of, in_scope, to_us
 
 CALLBACK_COLUMNS = ["callbacks", "callbacks_open", "callbacks_overdue", "callbacks_done"]
 
@@ -37,49 +28,45 @@ def category_columns(settings: Settings) -> list[str]:
 
 
 def volume_report(session: Session, settings: Settings, scope: Scope) -> dict[str, Any]:
-    with tuned(session):
-        return _volume_report(session, settings, scope)
-
-
-def _volume_report(session: Session, settings: Settings, scope: Scope) -> dict[str, Any]:
-    key, by = group_key_or_total(session, scope)
-    q = (select(key, Call.category.label("cat"), func.count(),
-                func.sum(case((Call.urgency == "urgent", 1), else_=0)))
-         .where(*where(scope, dialect(session)))
-         .group_by(*by, text("cat")))
     cat_cols = category_columns(settings)
-    groups: dict[Any, dict[str, int]] = defaultdict(
-        lambda: dict.fromkeys(["calls", "emergencies", *cat_cols, *CALLBACK_COLUMNS], 0))
-    for g, cat, n, urgent in session.execute(q):
-        acc = groups[key_value(scope.group_by, g)]
-        acc["calls"] += n
-        acc["emergencies"] += urgent or 0
-        column = ("category_unknown" if cat is None
-                  else f"category_{cat}" if cat in settings.categories else "category_other")
-        acc[column] += n
-
     now = datetime.now(timezone.utc)
-    is_open = Callback.status == OPEN
-    cb = (select(key, func.count(), func.sum(case((is_open, 1), else_=0)),
-                 func.sum(case((is_open & (Callback.due_at < now), 1), else_=0)),
-                 func.sum(case((Callback.status == DONE, 1), else_=0)))
-          .select_from(Call).join(Callback, Callback.call_id == Call.id)
-          .where(*where(scope, dialect(session)))
-          .group_by(*by))
-    for g, n, n_open, n_overdue, n_done in session.execute(cb):
-        acc = groups[key_value(scope.group_by, g)]
-        acc.update(callbacks=n, callbacks_open=n_open or 0, callbacks_overdue=n_overdue or 0,
-                   callbacks_done=n_done or 0)
+    with frame_for(session).snapshot(session, settings) as snap:
+        rows = in_scope(snap, scope)
+        groups = groups_of(rows, scope)
+        # one class a call: its category's column (the settings' categories, then other, then
+        # unknown: None) twice over, urgent or not
+        column_of = np.array([len(cat_cols) - 1 if c is None
+                              else cat_cols.index(f"category_{c}") if c in settings.categories
+                              else len(cat_cols) - 2 for c in snap.values["category"]], np.int32)
+        urgent = equals(snap, "urgency", rows.col("urgency"), "urgent")
+        by_class = groups.count_by(column_of[rows.col("category")] * 2 + urgent, 2 * len(cat_cols))
+        by_category = by_class[:, 0::2] + by_class[:, 1::2]
+        # and its callback: none, open, open and overdue, done, some other status
+        state = np.full(len(snap.values["callback"]), 4, np.int32)
+        state[0] = 0
+        for status, k in ((OPEN, 1), (DONE, 3)):
+            if (code := snap.code("callback", status)) is not None:
+                state[code] = k
+        states = state[rows.col("callback")]
+        states[(states == 1) & (rows.col("callback_due") < to_us(now))] = 2
+        by_state = groups.count_by(states, 5)
+        calls, urgent = by_category.sum(axis=1), by_class[:, 1::2].sum(axis=1)
+        callbacks = {"callbacks": by_state[:, 1:].sum(axis=1), "callbacks_open": by_state[:, 1] + by_state[:, 2],
+                     "callbacks_overdue": by_state[:, 2], "callbacks_done": by_state[:, 3]}
+        names = group_names(session, settings, scope.group_by, groups.keys)
 
-    if scope.group_by is None:
-        groups[None]  # noqa: B018 - one total row, even of nothing
-    names = group_names(session, settings, scope.group_by, list(groups))
-    rows = []
-    for g, acc in groups.items():
-        row = key_fields(scope.group_by, g, names)
-        row.update(acc)
-        rows.append(row)
-    rows.sort(key=row_order(scope.group_by))
+    calls, urgent, by_category = calls.tolist(), urgent.tolist(), by_category.tolist()
+    callbacks = {col: n.tolist() for col, n in callbacks.items()}
+    out = []
+    for g, key in enumerate(groups.keys):
+        if scope.group_by is not None and not calls[g]:
+            continue
+        row = key_fields(scope.group_by, key, names)
+        row.update(calls=calls[g], emergencies=urgent[g])
+        row.update(zip(cat_cols, by_category[g], strict=True))
+        row.update({col: n[g] for col, n in callbacks.items()})
+        out.append(row)
+    out.sort(key=row_order(scope.group_by))
     return {
         "report": "volume", **scope.describe(),
         "definitions": {
@@ -96,5 +83,5 @@ def _volume_report(session: Session, settings: Settings, scope: Scope) -> dict[s
         },
         "as_of": iso(now, scope.tz),
         "columns": [*key_columns(scope.group_by), "calls", "emergencies", *cat_cols, *CALLBACK_COLUMNS],
-        "rows": rows,
+        "rows": out,
     }

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import math
 from datetime import datetime, timedelta, timezone
 
 from telephony.core.config import rings_for
@@ -19,18 +21,19 @@ def utc(*args) -> datetime:
 class Seeder:
     """Writes calls with exactly the fields a test states; rings from ring_ms as the call log does."""
 
+    numbers = itertools.count(1)  # uniqueids stay unique across several seed() calls
+
     def __init__(self, session):
         self.s = session
-        self.n = 0
 
     def call(self, started_at: datetime, disposition: str | None = "answered", *, ring_ms: int | None = None,
              queue_wait_ms: int | None = None, agent: str | None = None, department: str | None = None,
              category: str | None = None, urgency: str | None = None, unit: str | None = None,
              rings: int | None = None, caller_number: str | None = None) -> Call:
-        self.n += 1
+        n = next(self.numbers)
         if rings is None and ring_ms is not None:
             rings = rings_for(ring_ms, CADENCE_MS)
-        call = Call(uniqueid=f"t.{self.n}", started_at=started_at, disposition=disposition,
+        call = Call(uniqueid=f"t.{n}", started_at=started_at, disposition=disposition,
                     ended_at=started_at + timedelta(seconds=60) if disposition else None,
                     answered_at=started_at + timedelta(milliseconds=queue_wait_ms or 0)
                     if disposition == "answered" else None,
@@ -48,6 +51,12 @@ class Seeder:
             verdict, evidence = (v, {"reason": f"{rule} {v}"}) if isinstance(v, str) else v
             self.s.add(AuditVerdict(call_id=call.id, rule=rule, verdict=verdict, evidence=evidence))
         self.s.flush()
+
+
+def p_cont(x_i: float, x_next: float, r: float) -> float:
+    """percentile_cont between the order statistics x[floor(r)] and the next, at rank r, in
+    doubles as PostgreSQL computes it: the reports' percentiles are exactly this."""
+    return x_i + (r - math.floor(r)) * (x_next - x_i)
 
 
 def get_report(api, report: str, **params) -> dict:

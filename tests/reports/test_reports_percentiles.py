@@ -1,16 +1,17 @@
-"""Percentiles from 100 ms histograms: percentile_cont's definition, exact for sparse data,
-within one bucket otherwise; checked against PostgreSQL's own percentile_cont."""
+"""Exact percentiles (PostgreSQL's percentile_cont) per group in numpy, checked against
+the definition and against PostgreSQL's own percentile_cont."""
 from __future__ import annotations
 
 import math
 import random
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 
 from reports_helpers import get_report, utc
 from telephony.db.models import Call
-from telephony.reports.percentiles import BUCKET_MS, Bucket, buckets_from_histogram, percentile_cont
+from telephony.reports.percentiles import percentile_cont
 
 
 def exact_percentile_cont(values: list[float], p: float) -> float:
@@ -20,46 +21,44 @@ def exact_percentile_cont(values: list[float], p: float) -> float:
     return xs[i] if i + 1 >= len(xs) else xs[i] + (r - i) * (xs[i + 1] - xs[i])
 
 
-def histogram(values: list[int]) -> tuple[list[Bucket], int]:
-    cells: dict[int, list[int]] = {}
-    for v in values:
-        cells.setdefault(v // BUCKET_MS, []).append(v)
-    return buckets_from_histogram((b, len(vs), min(vs), max(vs)) for b, vs in cells.items()), len(values)
-
-
 def ours(values: list[int], p: float) -> float:
-    buckets, n = histogram(values)
-    return percentile_cont(buckets, n, p)
+    return float(percentile_cont(np.array(values, np.int32), None, 1, p)[0])
 
 
 @pytest.mark.parametrize("p", [0.0, 0.1, 0.5, 0.9, 0.95, 1.0])
-def test_exact_when_buckets_hold_at_most_two_values(p):
+def test_exact(p):
     values = [0, 99, 150, 1500, 1501, 3000, 4500, 6000, 7500, 9000, 10500, 12000, 14999]
-    assert ours(values, p) == pytest.approx(exact_percentile_cont(values, p), abs=1e-9)
+    assert ours(values, p) == exact_percentile_cont(values, p)
 
 
-def test_exact_for_evenly_spaced_values_in_a_bucket():
-    values = [5000, 5010, 5020, 5030, 5040, 5050, 5060, 5070, 5080, 5090]
-    assert ours(values, 0.9) == pytest.approx(exact_percentile_cont(values, 0.9), abs=1e-9)  # 5081
+def test_exact_where_histogram_buckets_were_not():
+    values = [5000, 5001, 5002, 5099]  # r = 2.7 -> 5002 + 0.7 * 97
+    assert ours(values, 0.9) == 5002 + 0.7 * 97
 
 
-def test_within_one_bucket_otherwise():
+def test_groups_with_coarse_cells_are_exact():
+    """Many groups and wide values: the histogram's cells are 2^k ms wide, the answer exact."""
     rng = random.Random(7)
+    n_groups = 300
+    values = [int(rng.lognormvariate(8.4, 1.2)) + rng.choice([0, 5_000_000]) for _ in range(30_000)]
+    groups = [rng.randrange(n_groups - 1) for _ in values]  # the last group stays empty
+    got = percentile_cont(np.array(values, np.int32), np.array(groups), n_groups, 0.9)
+    for g in range(n_groups - 1):
+        mine = [v for v, h in zip(values, groups, strict=True) if h == g]
+        assert got[g] == exact_percentile_cont(mine, 0.9), g
+    assert math.isnan(got[-1])
+
+
+def test_random_small_groups():
+    rng = random.Random(11)
     for _ in range(200):
-        values = [int(rng.lognormvariate(8.4, 0.6)) for _ in range(rng.randint(1, 400))]
+        values = [rng.randint(-50, 400) for _ in range(rng.randint(1, 60))]
         for p in (0.5, 0.9):
-            got, want = ours(values, p), exact_percentile_cont(values, p)
-            assert abs(got - want) < BUCKET_MS, (p, got, want)
-
-
-def test_uneven_bucket_stays_within_its_bounds():
-    values = [5000, 5001, 5002, 5099]  # r = 2.7 -> exactly 5002 + 0.7 * 97 = 5069.9
-    got = ours(values, 0.9)
-    assert 5002 <= got <= 5099 and abs(got - 5069.9) < BUCKET_MS
+            assert ours(values, p) == exact_percentile_cont(values, p), (p, values)
 
 
 def test_edges():
-    assert percentile_cont([], 0, 0.9) is None
+    assert math.isnan(percentile_cont(np.array([], np.int32), None, 1, 0.9)[0])
     assert ours([42], 0.9) == 42
     assert ours([7, 7, 7], 0.9) == 7
     with pytest.raises(ValueError):
@@ -67,8 +66,8 @@ def test_edges():
 
 
 def test_against_the_database(db, seed, api):
-    """Random ring and wait times for three agents: the report's p90 against an exact p90
-    (and on PostgreSQL against percentile_cont(0.9) itself), within one bucket."""
+    """Random ring and wait times for three agents: the report's p90 is the exact p90, and on
+    PostgreSQL the very same number as percentile_cont(0.9)."""
     rng = random.Random(2026)
     calls = [(rng.choice(["1001", "1002", "1003"]), int(rng.lognormvariate(8.4, 0.55)),
               int(rng.lognormvariate(8.8, 0.7))) for _ in range(600)]
@@ -81,8 +80,8 @@ def test_against_the_database(db, seed, api):
     for agent in ("1001", "1002", "1003"):
         rings = [r for a, r, _ in calls if a == agent]
         waits = [w for a, _, w in calls if a == agent]
-        assert abs(rows[agent]["ring_ms_p90"] - exact_percentile_cont(rings, 0.9)) < BUCKET_MS
-        assert abs(rows[agent]["queue_wait_ms_p90"] - exact_percentile_cont(waits, 0.9)) < BUCKET_MS
+        assert rows[agent]["ring_ms_p90"] == exact_percentile_cont(rings, 0.9)
+        assert rows[agent]["queue_wait_ms_p90"] == exact_percentile_cont(waits, 0.9)
         assert rows[agent]["ring_ms_avg"] == pytest.approx(sum(rings) / len(rings), abs=1e-9)
         if db.engine.dialect.name == "postgresql":
             with db.session() as s:
@@ -90,6 +89,5 @@ def test_against_the_database(db, seed, api):
                     select(func.percentile_cont(0.9).within_group(Call.ring_ms),
                            func.percentile_cont(0.9).within_group(Call.queue_wait_ms))
                     .where(Call.agent == agent)).one()
-            assert pg_ring == pytest.approx(exact_percentile_cont(rings, 0.9), abs=1e-6)
-            assert abs(rows[agent]["ring_ms_p90"] - pg_ring) < BUCKET_MS
-            assert abs(rows[agent]["queue_wait_ms_p90"] - pg_wait) < BUCKET_MS
+            assert rows[agent]["ring_ms_p90"] == pg_ring
+            assert rows[agent]["queue_wait_ms_p90"] == pg_wait

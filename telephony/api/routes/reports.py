@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Annotated, Any, Callable
 
 from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from telephony.api.deps import CurrentUserDep, SessionDep, SettingsDep
 from telephony.auth.visibility import out_of_scope, report_limits
@@ -63,8 +63,8 @@ def _scope(settings, user, since, until, group_by, agent, department, category) 
 
 def _respond(report: dict[str, Any], fmt: Format, columns_key: str = "columns",
              rows_key: str = "rows") -> Any:
-    if fmt is Format.json:
-        return report
+    if fmt is Format.json:  # plain JSON types already: jsonable_encoder would cost ~70 ms for 365 rows
+        return JSONResponse(report)
     name = report["report"] + (f"-{report['group_by']}" if report["group_by"] else "")
     if rows_key != "rows":
         name += f"-{rows_key}"
