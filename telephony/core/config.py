@@ -192,9 +192,13 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown reception department {self.reception_department!r}")
         if self.ring_cadence_ms <= 0:
             raise ValueError("ring_cadence_ms must be positive")
+        if "callback_limits_min" in self.model_fields_set:  # set by the user: a typo is an error
+            unknown = sorted(set(self.callback_limits_min) - set(self.categories))
+            if unknown:
+                raise ValueError(f"callback_limits_min names unknown categories {unknown}")
+        else:  # the defaults, for the default categories that this configuration still has
+            self.callback_limits_min = {k: v for k, v in self.callback_limits_min.items() if k in self.categories}
         for key, minutes in self.callback_limits_min.items():
-            if key not in self.categories:
-                raise ValueError(f"callback_limits_min names unknown category {key!r}")
             if minutes <= 0:
                 raise ValueError(f"callback_limits_min[{key}] must be positive")
         if self.session_ttl_h <= 0:

@@ -124,7 +124,15 @@ def test_overdue_is_open_and_past_due(db, settings):
         assert not callbacks.is_overdue(cb, due + timedelta(days=1))
 
 
-@pytest.mark.parametrize("limits, message", [({"lost-and-found": 10}, "unknown category"),
+def test_default_limits_fit_a_configuration_with_other_categories(tmp_path):
+    from telephony.core.config import Category
+
+    settings = load_settings(data_dir=tmp_path, menu={"1": "trees"},
+                             categories={"trees": Category(name_zh="树木", name_en="Trees", department="service")})
+    assert settings.callback_limits_min == {}
+
+
+@pytest.mark.parametrize("limits, message", [({"lost-and-found": 10}, "unknown categories"),
                                              ({"repair": 0}, "must be positive")])
 def test_callback_limits_are_checked(tmp_path, limits, message):
     with pytest.raises(ValidationError, match=message):
