@@ -16,7 +16,7 @@ from telephony.core.config import Settings
 from telephony.reports.common import Scope, ratio, row_order
 from telephony.reports.frame import NULL, frame_for
 from telephony.reports.names import group_names, key_columns, key_fields
-from telephony.reports.percentiles import as_float, percentile_cont
+from telephony.reports.percentiles import as_float, percentile_and_count
 from telephony.reports.scoped import Groups, Rows, equals, groups_of, in_scope
 
 PERCENTILE = 0.9
@@ -135,9 +135,8 @@ def _stats(values: np.ndarray, groups: Groups) -> tuple[list[int], list[int], li
         values, index = values[has], groups.of(has)
     n = len(groups.keys)
     if index is None:
-        count, total = [len(values)], [int(values.sum(dtype=np.int64))]
+        total = [int(values.sum(dtype=np.int64))]
     else:  # float64 sums are exact: a million 32-bit values stay below 2^53
-        count = np.bincount(index, minlength=n).tolist()
         total = [int(x) for x in np.bincount(index, weights=values, minlength=n).tolist()]
-    p90 = percentile_cont(values, index, n, PERCENTILE)
-    return count, total, [as_float(x) for x in p90.tolist()]
+    p90, count = percentile_and_count(values, index, n, PERCENTILE)
+    return count.tolist(), total, [as_float(x) for x in p90.tolist()]

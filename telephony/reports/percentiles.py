@@ -21,16 +21,22 @@ BINS = 1 << 20  # cells of the histogram at most (8 MB of counts)
 def percentile_cont(values: np.ndarray, groups: np.ndarray | None, n_groups: int, p: float) -> np.ndarray:
     """percentile_cont(p) of the integer values of each group 0 .. n_groups−1 (groups None:
     all values are group 0); NaN for a group without values."""
+    return percentile_and_count(values, groups, n_groups, p)[0]
+
+
+def percentile_and_count(values: np.ndarray, groups: np.ndarray | None, n_groups: int,
+                         p: float) -> tuple[np.ndarray, np.ndarray]:
+    """(percentile_cont(p), how many values) of each group: the count comes with the histogram."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"percentile {p} outside [0, 1]")
     out = np.full(n_groups, np.nan)
     if len(values) == 0:
-        return out
+        return out, np.zeros(n_groups, np.int64)
+    lo, hi = int(values.min()), int(values.max())
     v = values.astype(np.int64)
-    lo = int(v.min())
     if lo:
         v -= lo
-    span = int(v.max()) + 1
+    span = hi - lo + 1
     cells = min(BINS, max(4096, 2 * len(v)))  # more cells than values would only cost time
     shift = 0
     while n_groups * ((span - 1 >> shift) + 1) > cells:
@@ -40,7 +46,7 @@ def percentile_cont(values: np.ndarray, groups: np.ndarray | None, n_groups: int
     if groups is None:
         key = cell
     else:
-        key = groups.astype(np.int64) * width
+        key = groups * width if groups.dtype == np.int64 else groups.astype(np.int64) * width
         key += cell
     hist = np.bincount(key, minlength=n_groups * width).reshape(n_groups, width)
     cum = hist.cumsum(axis=1)
@@ -67,7 +73,7 @@ def percentile_cont(values: np.ndarray, groups: np.ndarray | None, n_groups: int
 
     x_i, x_j = at(ci, i).astype(np.float64), at(cj, j).astype(np.float64)
     out[g] = x_i + (r - i) * (x_j - x_i)
-    return out
+    return out, n
 
 
 def as_float(value: float) -> float | None:

@@ -97,7 +97,11 @@ class Groups:
 
     def count_by(self, codes: np.ndarray, n_codes: int) -> np.ndarray:
         """Rows per (group, code): a len(keys) × n_codes matrix."""
-        flat = codes if self.index is None else self.index * n_codes + codes
+        if self.index is None:
+            flat = codes
+        else:
+            flat = self.index * n_codes
+            flat += codes
         return np.bincount(flat, minlength=len(self.keys) * n_codes).reshape(len(self.keys), n_codes)
 
     def sum(self, values: np.ndarray, where: np.ndarray) -> list[int]:
