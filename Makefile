@@ -1,5 +1,6 @@
 # make up   - install what is missing, then run the hotline in the foreground
 # make test - install what is missing, then run every test (end-to-end included)
+# make bench - install what is missing, then run every benchmark (bench/run.py, about an hour)
 VENV   := .venv
 PYTHON ?= python3
 ARGS   ?=
@@ -27,6 +28,11 @@ up: install
 
 test: install
 	$(VENV)/bin/pytest -q -ra
+
+# make bench [ARGS="--only latency,capacity --quick"]: every benchmark, one table, bench/results.json
+bench: install
+	bash scripts/install-bench.sh $(VENV)
+	$(VENV)/bin/python -m bench.run $(ARGS)
 
 clean:
 	rm -rf $(VENV) var *.egg-info

@@ -1,0 +1,1 @@
+"""The hotline's benchmarks: `make bench` (python -m bench.run) runs them all; see bench/run.py."""
