@@ -84,13 +84,15 @@ def capacity_rows(cap: dict) -> list[tuple[str, str, str, str]]:
     # the search's own trial at the limit (the first one: the drained run comes after it)
     cpu = next((t["cpu_ms_per_call"] for t in cap["trials"]
                 if t["target"] == "ours" and t["ok"] and t["rate"] == cap.get("capacity_cps_ours")), {})
-    cpu_bare = next((t["cpu_ms_per_call"] for t in cap["trials"]
-                     if t["target"] == "bare" and t["ok"] and t["rate"] == cap.get("capacity_cps_bare")), {})
+    bare_limit = next((t for t in cap["trials"]
+                       if t["target"] == "bare" and t["ok"] and t["rate"] == cap.get("capacity_cps_bare")), {})
+    cpu_bare = bare_limit.get("cpu_ms_per_call", {})
     return [
         ("capacity", f"highest rate with 0 failed calls ({cap['call_s']} s calls, {cap['agents']} agents): "
                      "bare / ours", f"{_num(cap.get('capacity_cps_bare'), ' calls/s', 2)} / "
                                     f"{_num(cap.get('capacity_cps_ours'), ' calls/s', 2)}",
-         f"ours at its limit: {_num(cap.get('max_concurrent_at_limit'))} calls at once"),
+         f"calls at once at the limit: bare {_num(bare_limit.get('max_concurrent'))}, "
+         f"ours {_num(cap.get('max_concurrent_at_limit'))}"),
         ("capacity", "ours / bare", _num(ratio, "", 2),
          _goal(None if ratio is None else ratio >= CAPACITY_GOAL, f"≥ {CAPACITY_GOAL}")),
         ("capacity", "CPU per call at the limit: Asterisk bare / ours, FastAGI server, API",
