@@ -43,7 +43,7 @@ from telephony.db.session import Database
 from telephony.pbx.ami import AmiClient
 from telephony.sipp.media import Digits, Silence, Speech, build_media_pcap
 from telephony.sipp.phones import SPEECH_PCAP_DIR, resident_call
-from telephony.sipp.runner import free_media_port, free_udp_port
+from telephony.sipp.runner import SippError, free_media_port, free_udp_port
 
 QUIET_TIMEOUT_S = 120.0  # for Asterisk's channels to be gone between trials
 TRIAL_TIMEOUT_MARGIN_S = 90.0
@@ -111,6 +111,17 @@ def max_concurrent(stats_csv: Path) -> int | None:
     return max(values) if values else None
 
 
+def _created_from_stats(stats_csv: Path) -> int | None:
+    """Calls SIPp had placed, from its last statistics row (when it did not finish by itself)."""
+    try:
+        with stats_csv.open(newline="", errors="replace") as f:
+            rows = list(csv.DictReader(f, delimiter=";"))
+    except FileNotFoundError:
+        return None
+    last = (rows[-1].get("TotalCallCreated") or "") if rows else ""
+    return int(last) if last.isdigit() else None
+
+
 def count_events(queue_log_text: str, event: str) -> int:
     """queue_log lines (time|callid|queue|agent|EVENT|...) of one event."""
     return sum(1 for line in queue_log_text.splitlines() if line.split("|")[4:5] == [event])
@@ -168,17 +179,24 @@ class Capacity:
         print(f"  capacity: {target} at {rate:g} calls/s ({calls} calls) ...", file=sys.stderr)
         started = time.monotonic()
         with metrics.Sampler(self.hotline.agi_pid) as agi:
-            result = sipp.run()
+            try:
+                result = sipp.run()
+            except SippError as e:  # an overloaded run that SIPp itself could not finish: a failure
+                print(f"    SIPp: {e.message}", file=sys.stderr)
+                result = None
         seconds = time.monotonic() - started
         cpu = {k: round((metrics.cpu_s(p) - cpu_before[k]) * 1000 / calls, 1) for k, p in watched.items()}
         with self.queue_log.open("rb") as f:
             f.seek(log_offset)
             answered = count_events(f.read().decode("utf-8", "replace"), "CONNECT")
+        created = result.created_calls if result else _created_from_stats(sipp.path("stats.csv"))
         if target == "ours":
-            self.placed_to_ours += result.created_calls or 0
-        t = Trial(target, rate, calls, trial_passed(calls, result.successful_calls, result.failed_calls, answered),
-                  result.successful_calls or 0, result.failed_calls or 0, answered,
-                  max_concurrent(result.stats_file), round(seconds, 1), cpu,
+            self.placed_to_ours += created or 0
+        ok_calls = result.successful_calls if result else None
+        failed = result.failed_calls if result else calls
+        t = Trial(target, rate, calls, trial_passed(calls, ok_calls, failed, answered),
+                  ok_calls or 0, failed or 0, answered,
+                  max_concurrent(sipp.path("stats.csv")), round(seconds, 1), cpu,
                   agi.peak_rss_mb if target == "ours" else None,
                   agi.peak_threads if target == "ours" else None)
         print(f"    {'pass' if t.ok else 'FAIL'}: {t.successful} ok, {t.failed} failed, {t.answered} answered, "

@@ -50,6 +50,8 @@ def test_max_concurrent_reads_every_row_of_sipp_statistics(tmp_path):
                      "t1;3;3;\n" "t2;41;60;\n" "t3;12;100;\n" "t4;;100;\n")
     assert capacity.max_concurrent(stats) == 41
     assert capacity.max_concurrent(tmp_path / "missing.csv") is None
+    assert capacity._created_from_stats(stats) == 100  # the last row: what SIPp had placed
+    assert capacity._created_from_stats(tmp_path / "missing.csv") is None
 
 
 def test_count_events_in_queue_log():
