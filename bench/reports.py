@@ -34,7 +34,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -45,6 +44,7 @@ if str(REPO) not in sys.path:  # `python bench/reports.py` from anywhere
     sys.path.insert(0, str(REPO))
 
 from telephony.core.config import load_settings  # noqa: E402
+from telephony.db.scratch import create_scratch_database, drop_scratch_database  # noqa: E402
 from telephony.db.session import migrate  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -260,20 +260,11 @@ def seed_sqlite(path: Path, n: int, seed: int) -> dict:
 
 
 def pg_create() -> tuple[str, str]:
-    import psycopg
-
-    name = f"hotline_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    return name, f"{base}/{name}"
+    return create_scratch_database(PG_ADMIN_URL, "hotline_bench")
 
 
 def pg_drop(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_scratch_database(PG_ADMIN_URL, name)
 
 
 def _copy_text(value) -> str:

@@ -81,6 +81,16 @@ class Hotline:
             time.sleep(0.5)
         raise AssertionError(f"{count} ended call(s) not logged within {timeout}s: {items}")
 
+    def wait_for_audit(self, call_id: int, timeout: float = 240.0) -> dict:
+        """The call's /audit once its analysis job is done (or has failed)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            audit = self.api(f"/api/calls/{call_id}/audit").json()
+            if audit["status"] in ("done", "error"):
+                return audit
+            time.sleep(1)
+        raise AssertionError(f"call {call_id} not audited within {timeout}s: {audit}")
+
     def stop_agi(self) -> None:
         os.kill(self.instance()["agi_pid"], signal.SIGKILL)
 

@@ -1,7 +1,6 @@
 """Answered calls are transcribed and audited after they end (real Whisper, real calls)."""
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -10,16 +9,6 @@ from telephony.sipp.media import Digits, Silence, Speech
 from telephony.sipp.phones import agent_phone, resident_call
 
 pytestmark = pytest.mark.e2e
-
-
-def wait_for_audit(hotline, call_id: int, timeout: float = 180.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        audit = hotline.api(f"/api/calls/{call_id}/audit").json()
-        if audit["status"] in ("done", "error"):
-            return audit
-        time.sleep(1)
-    raise AssertionError(f"call {call_id} not audited within {timeout}s: {audit}")
 
 
 def place_call(hotline, work, pcaps, agent_says: str, agent_hangs_up: bool = False) -> dict:
@@ -40,7 +29,7 @@ def test_greeting_hangup_order_and_privacy_are_audited(tmp_path, db_url, shared_
     hotline = start_hotline(tmp_path, db_url, model_cache_dir=str(whisper_model_dir.parent))
     try:
         good = place_call(hotline, tmp_path / "good", pcaps, "greet_ok_01.pcap")
-        audit = wait_for_audit(hotline, good["id"])
+        audit = hotline.wait_for_audit(good["id"], timeout=180)
         assert audit["status"] == "done", audit
         verdicts = audit["verdicts"]
         assert verdicts["greeting"]["verdict"] == "pass", verdicts["greeting"]
@@ -52,12 +41,12 @@ def test_greeting_hangup_order_and_privacy_are_audited(tmp_path, db_url, shared_
         assert transcript["legs"]["caller"]["segments"], transcript
 
         rude = place_call(hotline, tmp_path / "rude", pcaps, "greet_bad_01.pcap", agent_hangs_up=True)
-        verdicts = wait_for_audit(hotline, rude["id"])["verdicts"]
+        verdicts = hotline.wait_for_audit(rude["id"], timeout=180)["verdicts"]
         assert verdicts["greeting"]["verdict"] == "fail", verdicts["greeting"]
         assert verdicts["hangup_order"]["verdict"] == "fail"
 
         nosy = place_call(hotline, tmp_path / "nosy", pcaps, "privacy_bad_01.pcap")
-        verdicts = wait_for_audit(hotline, nosy["id"])["verdicts"]
+        verdicts = hotline.wait_for_audit(nosy["id"], timeout=180)["verdicts"]
         assert verdicts["privacy"]["verdict"] == "fail", verdicts["privacy"]
         assert "身份证" in str(verdicts["privacy"]["evidence"])
     finally:

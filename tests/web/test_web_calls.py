@@ -11,7 +11,6 @@ Two calls are placed once for the module (SIPp phones, as in tests/e2e):
 """
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -21,16 +20,6 @@ from telephony.sipp.phones import agent_phone, resident_call
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "hotline-demo"
-
-
-def wait_for_audit(hotline, call_id: int, timeout: float = 240.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        audit = hotline.api(f"/api/calls/{call_id}/audit").json()
-        if audit["status"] in ("done", "error"):
-            return audit
-        time.sleep(1)
-    raise AssertionError(f"call {call_id} not audited within {timeout}s: {audit}")
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +45,7 @@ def calls(hotline, tmp_path_factory, shared_dir) -> dict:
     ringing.wait().check()
     a, b = hotline.wait_for_calls(2)
     assert (a["agent"], a["disposition"], b["disposition"]) == ("1001", "answered", "abandoned"), (a, b)
-    audit = wait_for_audit(hotline, a["id"])
+    audit = hotline.wait_for_audit(a["id"])
     assert audit["status"] == "done", audit
     return {"answered": a, "abandoned": b, "audit": audit}
 
