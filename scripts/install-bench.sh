@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What `make bench` needs on top of `make install`: dumpcap (Debian's tshark) for the
-# latency capture, psutil and py-spy in the virtualenv (the `bench` extra). Only when missing.
+# latency capture, py-spy in the virtualenv (the `bench` extra; psutil comes with `test`). Only when missing.
 set -euo pipefail
 VENV="${1:-.venv}"
 sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
