@@ -175,6 +175,8 @@ class Capacity:
         )
         watched = {"asterisk": metrics.asterisk_pids(self.hotline.proc.pid),
                    "fastagi": [self.hotline.agi_pid], "api": [int(self.hotline.info["api_pid"])]}
+        if self.settings.db_url.startswith("postgresql"):  # the server's CPU for our statements
+            watched["postgres"] = metrics.postgres_pids()
         cpu_before = {k: metrics.cpu_s(p) for k, p in watched.items()}
         print(f"  capacity: {target} at {rate:g} calls/s ({calls} calls) ...", file=sys.stderr)
         started = time.monotonic()

@@ -35,6 +35,11 @@ def asterisk_pids(up_pid: int) -> list[int]:
     return [c.pid for c in children if c.name() == "asterisk"]
 
 
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL server process on the machine (the bench hotline's backends among them)."""
+    return [p.pid for p in psutil.process_iter(["name"]) if p.info["name"] in ("postgres", "postmaster")]
+
+
 @dataclass
 class Sampler:
     """Peak RSS and thread count of one process, sampled in a thread (`with Sampler(pid) as s:`)."""

@@ -95,9 +95,10 @@ def capacity_rows(cap: dict) -> list[tuple[str, str, str, str]]:
          f"ours {_num(cap.get('max_concurrent_at_limit'))}"),
         ("capacity", "ours / bare", _num(ratio, "", 2),
          _goal(None if ratio is None else ratio >= CAPACITY_GOAL, f"≥ {CAPACITY_GOAL}")),
-        ("capacity", "CPU per call at the limit: Asterisk bare / ours, FastAGI server, API",
+        ("capacity", "CPU per call at the limit: Asterisk bare / ours, FastAGI server, API, PostgreSQL bare / ours",
          f"{_num(cpu_bare.get('asterisk'), ' ms')} / {_num(cpu.get('asterisk'), ' ms')}, "
-         f"{_num(cpu.get('fastagi'), ' ms')}, {_num(cpu.get('api'), ' ms')}", ""),
+         f"{_num(cpu.get('fastagi'), ' ms')}, {_num(cpu.get('api'), ' ms')}, "
+         f"{_num(cpu_bare.get('postgres'), ' ms')} / {_num(cpu.get('postgres'), ' ms')}", ""),
         ("capacity", "call-log rows missing / rebuilt by the reconciler",
          f"{_num(cap.get('missing_rows'))} / {_num(cap.get('rows_rebuilt'))}",
          _goal(cap.get("missing_rows") == 0, f"0 of {cap.get('calls_placed_ours')} calls")),

@@ -147,3 +147,14 @@ def test_only_picks_steps_in_their_order_and_memory_means_capacity():
     assert run.parse_steps("memory") == ["capacity"]
     with pytest.raises(SystemExit, match="unknown step"):
         run.parse_steps("latency,speed")
+
+
+def test_postgres_pids_include_the_backend_serving_a_connection():
+    import psycopg
+
+    from bench import metrics
+    from bench.reports import PG_ADMIN_URL
+
+    with psycopg.connect(PG_ADMIN_URL) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        assert backend in metrics.postgres_pids()
