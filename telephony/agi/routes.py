@@ -57,8 +57,8 @@ class CallRoutes:
             opened.result()  # the row exists before call-end looks for it, even after a hang-up
 
         with self.db.session() as s:
-            calllog.update_call(s, uniqueid, category=choice.category, urgency=choice.urgency,
-                                department=choice.department, unit=choice.unit)
+            calllog.record_choice(s, uniqueid, category=choice.category, urgency=choice.urgency,
+                                  department=choice.department, unit=choice.unit)
         # Also in the CDR, so a call Python loses later can still be rebuilt with them.
         agi.set_variable("CDR(userfield)", f"{choice.category};{choice.department};{choice.unit or ''}")
         agi.stream_file(str(self.settings.prompts_dir / f"connect_{choice.department}"))
@@ -69,7 +69,7 @@ class CallRoutes:
         """The call's log row; returns the unit of the resident the caller ID names, if any."""
         with self.db.session() as s:
             resident = find_resident_by_phone(s, number)
-            calllog.open_call(
+            calllog.record_arrival(
                 s, uniqueid=uniqueid,
                 started_at=epoch_to_utc(invite_ts) or datetime.now(timezone.utc),
                 caller_number=number,
@@ -118,15 +118,15 @@ class CallRoutes:
             recordings=recordings,
         )
         holds, transfers = self.holds.pop(uniqueid, ended=outcome.ended_at.timestamp())
+        talk = {}
+        if answer:  # seconds after answer: the recordings' own timeline
+            talk = {"holds": [[round(a - answer.answered_at, 3), round(b - answer.answered_at, 3)]
+                              for a, b in holds] or None,
+                    "transfers": [round(t - answer.answered_at, 3) for t in transfers] or None}
         with self.db.session() as s:
-            call = calllog.get_call(s, uniqueid)
+            call = calllog.record_end(s, uniqueid, outcome, self.settings.ring_cadence_ms, **talk)
             if call is None:  # the incoming route never wrote it (DB was down then)
                 return
-            calllog.finish_call(call, outcome, self.settings.ring_cadence_ms)
-            if answer:  # seconds after answer: the recordings' own timeline
-                call.holds = [[round(a - answer.answered_at, 3), round(b - answer.answered_at, 3)]
-                              for a, b in holds] or None
-                call.transfers = [round(t - answer.answered_at, 3) for t in transfers] or None
             calllog.call_ended(s, call, self.settings)  # analysis queued, callbacks opened or settled
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from telephony.db.models import AnalysisJob
@@ -32,13 +32,17 @@ def now() -> datetime:
 
 
 def enqueue(s: Session, call_id: int, delay_s: float = 0.0) -> None:
-    """Queue a call once (again only if its earlier job is finished or failed)."""
-    job = s.scalars(select(AnalysisJob).where(AnalysisJob.call_id == call_id)).first()
+    """Queue a call once (again only if its earlier job is finished or failed).
+
+    Runs on the call path at every answered call's end: statements only, nothing loaded."""
+    job = s.execute(select(AnalysisJob.id, AnalysisJob.status).where(AnalysisJob.call_id == call_id)).first()
     run_after = now() + timedelta(seconds=delay_s)
     if job is None:
-        s.add(AnalysisJob(call_id=call_id, status=PENDING, run_after=run_after, attempts=0))
+        s.execute(insert(AnalysisJob).values(call_id=call_id, status=PENDING, run_after=run_after, attempts=0))
     elif job.status in (DONE, ERROR):
-        job.status, job.run_after, job.attempts, job.error = PENDING, run_after, 0, None
+        s.execute(update(AnalysisJob).where(AnalysisJob.id == job.id)
+                  .values(status=PENDING, run_after=run_after, attempts=0, error=None)
+                  .execution_options(synchronize_session="evaluate"))
 
 
 def _claimable(t: datetime, lease_s: float, max_attempts: int):

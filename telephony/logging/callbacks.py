@@ -65,12 +65,16 @@ def close_by_answered_call(s: Session, call: Call) -> int:
     if call.disposition != "answered" or not phone:
         return 0
     started = _utc(call.started_at)
-    settled = (Callback.phone == phone, Callback.status == OPEN, Callback.created_at <= started,
-               Callback.call_id != call.id)
-    touch_calls(s, Call.id.in_(select(Callback.call_id).where(*settled)))  # before they stop matching
+    # Most answered calls settle nothing: one query finds that out, nothing is written.
+    owed = s.execute(select(Callback.id, Callback.call_id).where(
+        Callback.phone == phone, Callback.status == OPEN, Callback.created_at <= started,
+        Callback.call_id != call.id)).all()
+    if not owed:
+        return 0
+    touch_calls(s, [row.call_id for row in owed])
     result = s.execute(
         update(Callback)
-        .where(*settled)
+        .where(Callback.id.in_([row.id for row in owed]), Callback.status == OPEN)
         .values(status=DONE, done_how=ANSWERED_LATER, done_call_id=call.id,
                 done_at=_utc(call.answered_at) or _utc(call.ended_at) or started)
         .execution_options(synchronize_session=False))

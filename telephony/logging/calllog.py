@@ -1,11 +1,18 @@
-"""The call log: one row per call, written as the call goes, read by everything else."""
+"""The call log: one row per call, written as the call goes, read by everything else.
+
+Two ways to write it. On the call path (the AGI routes, every call) the row is
+written with single Core statements: `record_arrival`, `record_choice`,
+`record_end`, none of which loads the row. The reconciler and the tests work
+on ORM objects: `open_call`, `finish_call`. Both set the same columns from a
+CallOutcome (`outcome_columns`) and end in the same `call_ended`.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.orm import Session
 
 from telephony.analysis import jobs
@@ -39,10 +46,58 @@ class CallOutcome:
             raise ValueError(f"hangup_by {self.hangup_by!r}")
 
 
+CALLS = Call.__table__
+# What call_ended needs of a finished row (record_end returns these).
+ENDED_COLUMNS = tuple(CALLS.c[name] for name in (
+    "id", "caller_number", "started_at", "answered_at", "ended_at", "disposition", "department", "category"))
+
+
 def get_call(s: Session, uniqueid: str) -> Call | None:
     return s.scalars(select(Call).where(Call.uniqueid == uniqueid)).first()
 
 
+def outcome_columns(outcome: CallOutcome, ring_cadence_ms: int) -> dict:
+    """The columns a finished call sets; a department the outcome doesn't know is left as it was."""
+    columns = {
+        "ended_at": outcome.ended_at,
+        "disposition": outcome.disposition,
+        "hangup_by": outcome.hangup_by,
+        "agent": outcome.agent,
+        "answered_at": outcome.answered_at,
+        "ring_ms": outcome.ring_ms,
+        "rings": rings_for(outcome.ring_ms, ring_cadence_ms) if outcome.ring_ms is not None else None,
+        "queue_wait_ms": outcome.queue_wait_ms,
+        "talk_ms": outcome.talk_ms,
+        "recording_caller": outcome.recordings.get("caller"),
+        "recording_agent": outcome.recordings.get("agent"),
+        "recording_mixed": outcome.recordings.get("mixed"),
+    }
+    if outcome.department:
+        columns["department"] = outcome.department
+    return columns
+
+
+# -- on the call path: Core statements, nothing loaded ------------------------------------
+def record_arrival(s: Session, *, uniqueid: str, started_at: datetime, **fields) -> None:
+    """The row exists from the first second of the call (idempotent per uniqueid)."""
+    if s.execute(select(CALLS.c.id).where(CALLS.c.uniqueid == uniqueid)).first() is None:
+        s.execute(insert(CALLS).values(uniqueid=uniqueid, started_at=started_at, **fields))
+
+
+def record_choice(s: Session, uniqueid: str, **fields) -> bool:
+    """What the menu found out (category, department, unit); False when there is no such row."""
+    return s.execute(update(CALLS).where(CALLS.c.uniqueid == uniqueid).values(**fields)).rowcount > 0
+
+
+def record_end(s: Session, uniqueid: str, outcome: CallOutcome, ring_cadence_ms: int,
+               **fields) -> Row | None:
+    """Complete the row; its ENDED_COLUMNS for call_ended, or None when there is no such row."""
+    return s.execute(update(CALLS).where(CALLS.c.uniqueid == uniqueid)
+                     .values(**outcome_columns(outcome, ring_cadence_ms), **fields)
+                     .returning(*ENDED_COLUMNS)).first()
+
+
+# -- on ORM objects: the reconciler, the tests ----------------------------------------------
 def open_call(s: Session, *, uniqueid: str, started_at: datetime, **fields) -> Call:
     """The row exists from the first second of the call (idempotent per uniqueid)."""
     call = get_call(s, uniqueid)
@@ -53,32 +108,13 @@ def open_call(s: Session, *, uniqueid: str, started_at: datetime, **fields) -> C
     return call
 
 
-def update_call(s: Session, uniqueid: str, **fields) -> Call | None:
-    call = get_call(s, uniqueid)
-    if call is not None:
-        for name, value in fields.items():
-            setattr(call, name, value)
-    return call
-
-
 def finish_call(call: Call, outcome: CallOutcome, ring_cadence_ms: int) -> Call:
-    call.ended_at = outcome.ended_at
-    call.disposition = outcome.disposition
-    call.hangup_by = outcome.hangup_by
-    call.department = outcome.department or call.department
-    call.agent = outcome.agent
-    call.answered_at = outcome.answered_at
-    call.ring_ms = outcome.ring_ms
-    call.rings = rings_for(outcome.ring_ms, ring_cadence_ms) if outcome.ring_ms is not None else None
-    call.queue_wait_ms = outcome.queue_wait_ms
-    call.talk_ms = outcome.talk_ms
-    call.recording_caller = outcome.recordings.get("caller")
-    call.recording_agent = outcome.recordings.get("agent")
-    call.recording_mixed = outcome.recordings.get("mixed")
+    for name, value in outcome_columns(outcome, ring_cadence_ms).items():
+        setattr(call, name, value)
     return call
 
 
-def call_ended(s: Session, call: Call, settings: Settings) -> None:
+def call_ended(s: Session, call: Call | Row, settings: Settings) -> None:
     """What follows the end of a call, whether logged live or rebuilt: an answered call is
     queued for transcription and audit (off the call path) and settles the resident's open
     callbacks; a missed one opens a callback."""

@@ -16,7 +16,9 @@ from telephony.logging.calllog import (
     finish_call,
     get_call,
     open_call,
-    update_call,
+    record_arrival,
+    record_choice,
+    record_end,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -50,13 +52,12 @@ def test_open_call_has_an_id_at_once_and_defaults_to_source_agi(db):
         assert get_call(s, "u1").source == "agi"
 
 
-def test_update_call(db):
+def test_record_choice(db):
     with db.session() as s:
         open_call(s, uniqueid="u1", started_at=T0)
     with db.session() as s:
-        assert update_call(s, "missing", category="repair") is None
-        updated = update_call(s, "u1", category="repair", department="engineering", unit="3-2-502")
-        assert updated is not None
+        assert record_choice(s, "missing", category="repair") is False
+        assert record_choice(s, "u1", category="repair", department="engineering", unit="3-2-502") is True
     with db.session() as s:
         c = get_call(s, "u1")
         assert (c.category, c.department, c.unit) == ("repair", "engineering", "3-2-502")
@@ -148,6 +149,74 @@ def test_call_to_dict_across_midnight_and_other_zones(db):
         assert call_to_dict(stored, SHANGHAI)["answered_at"] is None
 
 
+# -- the call path's Core writes ---------------------------------------------------------
+FULL_OUTCOME = CallOutcome(
+    ended_at=T0 + timedelta(seconds=40), disposition="answered", hangup_by="caller", department=None,
+    agent="1001", answered_at=T0 + timedelta(seconds=12), ring_ms=6000, queue_wait_ms=4000, talk_ms=25000,
+    recordings={"caller": "/r/c.wav", "agent": "/r/a.wav", "mixed": "/r/m.wav"})
+WRITTEN = ("started_at", "ended_at", "caller_number", "unit", "category", "department", "agent", "answered_at",
+           "ring_ms", "rings", "queue_wait_ms", "talk_ms", "disposition", "hangup_by", "recording_caller",
+           "recording_agent", "recording_mixed", "source")
+
+
+def test_record_arrival_is_idempotent_per_uniqueid_and_defaults_to_source_agi(db):
+    with db.session() as s:
+        record_arrival(s, uniqueid="u1", started_at=T0, caller_number="13800000001", ivr_answer_ms=40)
+        record_arrival(s, uniqueid="u1", started_at=T0 + timedelta(minutes=1), caller_number="other")
+    with db.session() as s:  # and across sessions (a second AGI pass)
+        record_arrival(s, uniqueid="u1", started_at=T0 + timedelta(hours=1))
+    with db.session() as s:
+        c = get_call(s, "u1")
+        assert (c.caller_number, c.ivr_answer_ms, c.source) == ("13800000001", 40, "agi")
+        assert c.updated_at is not None and c.ended_at is None
+    assert count_calls(db) == 1
+
+
+def test_record_end_writes_what_finish_call_writes(db):
+    """The two ways to finish a row: the same outcome gives the same row."""
+    with db.session() as s:
+        for uid in ("core", "orm"):
+            record_arrival(s, uniqueid=uid, started_at=T0, caller_number="13800000001", category="repair",
+                           department="engineering", unit="3-2-502")
+    with db.session() as s:
+        ended = record_end(s, "core", FULL_OUTCOME, 5000)
+        finish_call(get_call(s, "orm"), FULL_OUTCOME, 5000)
+    with db.session() as s:
+        core, orm = get_call(s, "core"), get_call(s, "orm")
+        assert [getattr(core, k) for k in WRITTEN] == [getattr(orm, k) for k in WRITTEN]
+        assert (core.rings, core.department, core.disposition) == (2, "engineering", "answered")
+    # what call_ended needs comes back with it, without loading the row
+    assert (ended.id, ended.caller_number, ended.disposition, ended.category) == (
+        core.id, "13800000001", "answered", "repair")
+
+
+def test_record_end_with_holds_and_on_a_missing_row(db):
+    with db.session() as s:
+        record_arrival(s, uniqueid="u1", started_at=T0)
+    with db.session() as s:
+        assert record_end(s, "missing", FULL_OUTCOME, 5000) is None
+        record_end(s, "u1", FULL_OUTCOME, 5000, holds=[[3.5, 30.0]], transfers=None)
+    with db.session() as s:
+        c = get_call(s, "u1")
+        assert c.holds == [[3.5, 30.0]] and c.transfers is None
+    assert count_calls(db) == 1
+
+
+def test_core_writes_mark_the_row_changed_for_the_reports(db):
+    with db.session() as s:
+        record_arrival(s, uniqueid="u1", started_at=T0)
+    stamps = []
+    for write in (lambda s: record_choice(s, "u1", category="repair"),
+                  lambda s: record_end(s, "u1", FULL_OUTCOME, 5000)):
+        with db.session() as s:
+            stamps.append(get_call(s, "u1").updated_at)
+        with db.session() as s:
+            write(s)
+    with db.session() as s:
+        stamps.append(get_call(s, "u1").updated_at)
+    assert stamps[0] < stamps[1] < stamps[2]
+
+
 HOSTILE = [
     "'; DROP TABLE calls; --",
     'Robert"); DELETE FROM residents; --',
@@ -161,10 +230,11 @@ HOSTILE = [
 ]
 
 
-def test_hostile_caller_ids_are_stored_and_read_back_as_inert_text(db):
+@pytest.mark.parametrize("write", [open_call, record_arrival])
+def test_hostile_caller_ids_are_stored_and_read_back_as_inert_text(db, write):
     with db.session() as s:
         for i, text in enumerate(HOSTILE):
-            open_call(s, uniqueid=f"u{i}", started_at=T0, caller_number=text, caller_name=text)
+            write(s, uniqueid=f"u{i}", started_at=T0, caller_number=text, caller_name=text)
     with db.session() as s:
         for i, text in enumerate(HOSTILE):
             c = get_call(s, f"u{i}")
