@@ -187,7 +187,8 @@ class Capacity:
                 print(f"    SIPp: {e.message}", file=sys.stderr)
                 result = None
         seconds = time.monotonic() - started
-        cpu = {k: round((metrics.cpu_s(p) - cpu_before[k]) * 1000 / calls, 1) for k, p in watched.items()}
+        cpu = {k: round(metrics.cpu_used_s(cpu_before[k], metrics.cpu_s(p)) * 1000 / calls, 1)
+               for k, p in watched.items()}
         with self.queue_log.open("rb") as f:
             f.seek(log_offset)
             answered = count_events(f.read().decode("utf-8", "replace"), "CONNECT")

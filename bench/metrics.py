@@ -14,16 +14,22 @@ def rss_mb(pid: int) -> float:
     return round(psutil.Process(pid).memory_info().rss / MB, 1)
 
 
-def cpu_s(pids: list[int]) -> float:
-    """User + system CPU seconds of these processes (the ones still alive)."""
-    total = 0.0
+def cpu_s(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each of these processes still alive."""
+    out = {}
     for pid in pids:
         try:
             t = psutil.Process(pid).cpu_times()
         except psutil.NoSuchProcess:
             continue
-        total += t.user + t.system
-    return total
+        out[pid] = t.user + t.system
+    return out
+
+
+def cpu_used_s(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between two cpu_s readings, by the processes alive at both
+    (one that exited in between would otherwise count its whole life as negative)."""
+    return sum(after[pid] - before[pid] for pid in after.keys() & before.keys())
 
 
 def asterisk_pids(up_pid: int) -> list[int]:

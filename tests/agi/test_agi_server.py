@@ -189,3 +189,20 @@ def test_a_request_without_a_path_is_an_unknown_route(script):
     with running_server({"incoming": lambda agi: None}) as srv:
         channel = play_call(srv.port, agi_env(script))
     assert channel.sets(ERROR_VAR) == ["LookupError"]
+
+
+def test_a_burst_of_calls_connects_while_the_server_is_busy():
+    """Asterisk waits 2 s for a FastAGI connect: a burst beyond the listen backlog must not
+    wait for the accept loop (a backlog of 5 dropped the 7th connection's SYN here)."""
+    from telephony.agi.server import FastAGIServer
+
+    server = FastAGIServer(HOST, 0)  # listening, but nobody accepting: the busy moment
+    conns = []
+    try:
+        for _ in range(200):
+            conns.append(socket.create_connection(server.server_address, timeout=1.0))
+    finally:
+        for c in conns:
+            c.close()
+        server.server_close()
+    assert len(conns) == 200

@@ -158,3 +158,14 @@ def test_postgres_pids_include_the_backend_serving_a_connection():
     with psycopg.connect(PG_ADMIN_URL) as conn:
         backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
         assert backend in metrics.postgres_pids()
+
+
+def test_cpu_used_counts_only_processes_alive_at_both_readings():
+    from bench import metrics
+
+    before = {1: 10.0, 2: 5.0, 3: 7.0}  # 3 exits, 4 starts in between
+    after = {1: 10.5, 2: 5.25, 4: 1.0}
+    assert metrics.cpu_used_s(before, after) == 0.75
+    import os
+    mine = metrics.cpu_s([os.getpid()])
+    assert set(mine) == {os.getpid()} and mine[os.getpid()] > 0
