@@ -16,10 +16,11 @@ log = logging.getLogger(__name__)
 
 
 def serve(settings: Settings) -> None:
-    db = Database(settings.db_url)
+    db = Database(settings.db_url, pool_size=settings.agi_db_pool_size,
+                  max_overflow=settings.agi_db_max_overflow)
     rings, holds = RingTracker(), HoldTracker()
     stop = threading.Event()
-    server = FastAGIServer(settings.bind_host, settings.agi_port)
+    server = FastAGIServer(settings.bind_host, settings.agi_port, workers=settings.agi_workers)
     CallRoutes(settings, db, rings, holds).register(server)
 
     threading.Thread(target=rings.follow, args=(settings, stop, (holds,)), name="ami", daemon=True).start()

@@ -74,6 +74,14 @@ class Settings(BaseSettings):
     # Where this instance keeps its database, config, recordings and logs.
     data_dir: Path = Path("var")
     database_url: str | None = None  # default: sqlite:///DATA_DIR/hotline.db
+    # The FastAGI server's threads: calls in Python at once (the IVR, the log row at the end);
+    # more wait for a free one.
+    agi_workers: int = Field(256, ge=1)
+    # The FastAGI server's connections (SQLAlchemy's pool: kept open, plus overflow). Every
+    # call takes one three times; at 19 calls/s on a loaded machine about 60 of its threads were
+    # in the database at once, more than SQLAlchemy's default 5 + 10.
+    agi_db_pool_size: int = Field(20, ge=1)
+    agi_db_max_overflow: int = Field(40, ge=0)
 
     # Company and number
     company_name: str = "和美"

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, **pool) -> Engine:
+    """pool: SQLAlchemy's pool_size / max_overflow, for a process with many threads."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, **pool)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # several processes share the file
@@ -25,7 +26,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def migrate(url: str) -> None:
@@ -39,9 +40,9 @@ def migrate(url: str) -> None:
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, **pool):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, **pool)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

@@ -210,11 +210,11 @@ def play_call(port: int, env: dict[str, str] | bytes, channel: FakeChannel | Non
 class running_server:
     """A real FastAGIServer on 127.0.0.1, an ephemeral port, serving in a thread."""
 
-    def __init__(self, routes=None, own_thread: bool = False):
+    def __init__(self, routes=None, own_thread: bool = False, workers: int = 64):
         from telephony.agi.server import FastAGIServer
 
         self.own_thread = own_thread  # True: the server's serve_in_thread(), as in production
-        self.server = FastAGIServer(HOST, 0)
+        self.server = FastAGIServer(HOST, 0, workers=workers)
         for path, route in (routes or {}).items():
             self.server.add_route(path, route)
 

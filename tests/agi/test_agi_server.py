@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 
 import pytest
 
@@ -206,3 +207,28 @@ def test_a_burst_of_calls_connects_while_the_server_is_busy():
             c.close()
         server.server_close()
     assert len(conns) == 200
+
+
+def test_calls_run_at_once_up_to_the_workers_and_the_next_waits_for_a_free_one():
+    workers = 8
+    inside = threading.Barrier(workers, timeout=10)  # every worker in a route at the same time
+    release, started = threading.Event(), []
+
+    def slow(agi):
+        started.append(agi.env["agi_uniqueid"])
+        if len(started) <= workers:
+            inside.wait()
+        release.wait(10)
+
+    with running_server({"incoming": slow}, own_thread=True, workers=workers) as srv:
+        calls = [threading.Thread(target=play_call, args=(srv.port, agi_env("incoming", uniqueid=f"u{i}")))
+                 for i in range(workers + 1)]
+        for c in calls:
+            c.start()
+        inside.wait()  # all eight ran at once, none waited for another
+        time.sleep(0.3)
+        assert len(started) == workers  # the ninth waits for a free worker ...
+        release.set()
+        for c in calls:
+            c.join(10)
+    assert len(started) == workers + 1  # ... and gets one
