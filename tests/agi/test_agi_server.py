@@ -211,7 +211,7 @@ def test_a_burst_of_calls_connects_while_the_server_is_busy():
 
 def test_calls_run_at_once_up_to_the_workers_and_the_next_waits_for_a_free_one():
     workers = 8
-    inside = threading.Barrier(workers, timeout=10)  # every worker in a route at the same time
+    inside = threading.Barrier(workers + 1, timeout=10)  # every worker in a route at once, and the test
     release, started = threading.Event(), []
 
     def slow(agi):
