@@ -43,8 +43,10 @@ class FastAGIServer(socketserver.TCPServer):
         self.routes: dict[str, Route] = {}
         self._connections: queue.SimpleQueue = queue.SimpleQueue()
         super().__init__((host, port), _Handler)
-        for i in range(workers):
-            threading.Thread(target=self._work, name=f"agi-{i}", daemon=True).start()
+        self._workers = [threading.Thread(target=self._work, name=f"agi-{i}", daemon=True)
+                         for i in range(workers)]
+        for worker in self._workers:
+            worker.start()
 
     def add_route(self, path: str, route: Route) -> None:
         self.routes[path] = route
@@ -57,9 +59,14 @@ class FastAGIServer(socketserver.TCPServer):
     def process_request(self, request, client_address) -> None:
         self._connections.put((request, client_address))
 
+    def server_close(self) -> None:
+        super().server_close()
+        for _ in self._workers:  # each worker ends after the calls it has
+            self._connections.put(None)
+
     def _work(self) -> None:
-        while True:
-            request, client_address = self._connections.get()
+        while (item := self._connections.get()) is not None:
+            request, client_address = item
             try:
                 self.finish_request(request, client_address)
             except Exception:  # noqa: BLE001 - socketserver's own reporting; the worker lives on

@@ -232,3 +232,14 @@ def test_calls_run_at_once_up_to_the_workers_and_the_next_waits_for_a_free_one()
         for c in calls:
             c.join(10)
     assert len(started) == workers + 1  # ... and gets one
+
+
+def test_closing_the_server_ends_its_workers():
+    from telephony.agi.server import FastAGIServer
+
+    server = FastAGIServer(HOST, 0, workers=16)
+    assert len(server._workers) == 16 and all(w.is_alive() for w in server._workers)
+    server.server_close()
+    for worker in server._workers:
+        worker.join(5)
+    assert not any(w.is_alive() for w in server._workers)
