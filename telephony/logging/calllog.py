@@ -99,13 +99,9 @@ def record_end(s: Session, uniqueid: str, outcome: CallOutcome, ring_cadence_ms:
 
 # -- on ORM objects: the reconciler, the tests ----------------------------------------------
 def open_call(s: Session, *, uniqueid: str, started_at: datetime, **fields) -> Call:
-    """The row exists from the first second of the call (idempotent per uniqueid)."""
-    call = get_call(s, uniqueid)
-    if call is None:
-        call = Call(uniqueid=uniqueid, started_at=started_at, **fields)
-        s.add(call)
-        s.flush()
-    return call
+    """record_arrival, and the row as an ORM object."""
+    record_arrival(s, uniqueid=uniqueid, started_at=started_at, **fields)
+    return get_call(s, uniqueid)
 
 
 def finish_call(call: Call, outcome: CallOutcome, ring_cadence_ms: int) -> Call:
