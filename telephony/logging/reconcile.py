@@ -180,28 +180,32 @@ class Reconciler:
     def reconcile_once(self) -> int:
         parse_cdr_lines(self._cdrs.new_text(), self._unsettled)
         parse_queue_log_lines(self._queue_log.new_text(), self._queue_events)
+        # Calls Python logged to the end are settled first: normally that is all of them, and
+        # Asterisk is not asked about its channels at all (a listing of every call, each round).
+        for uid in self._finished_in_log(list(self._unsettled)):
+            self._settle(uid)
         if not self._unsettled:
             return 0
         active = self.active_uniqueids()
         if active is None:
             return 0
-        ended = [uid for uid in self._unsettled if uid not in active]
-        finished = self._finished_in_log(ended)
         rebuilt = 0
-        for uid in ended:
+        for uid in [uid for uid in self._unsettled if uid not in active]:
             rec = self._unsettled[uid]
             rec.queue_events = self._queue_events.get(uid, [])
-            if uid not in finished:
-                try:
-                    self._rebuild(rec)
-                    rebuilt += 1
-                except SQLAlchemyError:
-                    raise  # the database is down: keep the call for the next round
-                except Exception:  # noqa: BLE001 - one bad record must not block the others
-                    log.exception("cannot rebuild call %s from its records", uid)
-            del self._unsettled[uid]
-            self._queue_events.pop(uid, None)
+            try:
+                self._rebuild(rec)
+                rebuilt += 1
+            except SQLAlchemyError:
+                raise  # the database is down: keep the call for the next round
+            except Exception:  # noqa: BLE001 - one bad record must not block the others
+                log.exception("cannot rebuild call %s from its records", uid)
+            self._settle(uid)
         return rebuilt
+
+    def _settle(self, uid: str) -> None:
+        del self._unsettled[uid]
+        self._queue_events.pop(uid, None)
 
     def _finished_in_log(self, uniqueids: list[str]) -> set[str]:
         """The calls Python already logged to the end (one query per 500 calls)."""

@@ -306,6 +306,11 @@ _HANDLERS = {
 }
 
 
+# What the feed asks Asterisk for (an AMI Filter): a call makes a couple of hundred events, and
+# the wallboard looks at these only. Action replies (the QueueStatus dump) are not filtered.
+EVENTS = frozenset(_HANDLERS) | RESYNC_EVENTS | {RESYNC_COMPLETE}
+
+
 def _well_formed(event: object) -> bool:
     """What AmiClient yields: a dict of strings with an Event name."""
     return (isinstance(event, dict) and isinstance(event.get("Event"), str)

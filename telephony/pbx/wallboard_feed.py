@@ -18,7 +18,7 @@ from telephony.core.config import Settings
 from telephony.db.models import Agent
 from telephony.db.session import Database
 from telephony.pbx.ami import AmiClient, AmiError
-from telephony.pbx.wallboard import RESYNC_COMPLETE, RESYNC_EVENTS, AgentInfo, WallboardState
+from telephony.pbx.wallboard import EVENTS, RESYNC_COMPLETE, RESYNC_EVENTS, AgentInfo, WallboardState
 
 log = logging.getLogger(__name__)
 ROSTER_EVENTS = frozenset({"QueueMemberAdded", "QueueMemberRemoved"})  # `hotline agents add` reloads queues
@@ -41,7 +41,7 @@ class WallboardFeed:
         while not stop.is_set():
             try:
                 ami = AmiClient.for_settings(self.settings, timeout=self.settings.wallboard_ami_poll_s)
-                ami.connect(events=True)
+                ami.connect(events=True, only=EVENTS | ROSTER_EVENTS)
                 try:
                     self._refresh_agents()
                     live = self._resync(ami)

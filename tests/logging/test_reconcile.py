@@ -498,6 +498,28 @@ def test_a_call_whose_channel_is_still_up_waits(settings, demo_db, logs):
         ami.close()
 
 
+def test_calls_python_finished_are_settled_without_asking_asterisk(settings, demo_db, logs):
+    """The usual round: every call is in the log already; Asterisk's channels aren't listed."""
+    ami = FakeAmi([concise(ANSWERED)])
+    settings.ami_port = ami.port
+    try:
+        with demo_db.session() as s:
+            call = open_call(s, uniqueid=ANSWERED, started_at=utc(1795459077.104321),
+                             caller_number="13800000001", category="repair", department="engineering")
+            finish_call(call, CallOutcome(ended_at=utc(1795459105.5), disposition="answered",
+                                          hangup_by="agent", agent="1001"), 5000)
+        rec = Reconciler(settings, demo_db)
+        logs.write(answered_cdrs(), ANSWERED_QUEUE_LOG)
+        assert rec.reconcile_once() == 0
+        assert ami.commands == []
+        logs.write(abandoned_cdrs(), ABANDONED_QUEUE_LOG)  # one Python missed: now Asterisk is asked
+        assert rec.reconcile_once() == 1
+        assert ami.commands == ["core show channels concise"]
+        assert row(demo_db, ABANDONED).source == "rebuilt"
+    finally:
+        ami.close()
+
+
 def test_asterisk_running_but_not_answering_postpones(reconciler, logs, demo_db, settings):
     (settings.asterisk_dir / "run").mkdir(parents=True, exist_ok=True)
     (settings.asterisk_dir / "run" / "asterisk.ctl").touch()

@@ -46,6 +46,7 @@ class FakeAmi:
         self.dump, self.during_dump = list(dump), list(during_dump)
         self.live: queue.Queue[dict[str, str] | None] = queue.Queue()
         self.logins = 0
+        self.filters: list[str] = []
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", port))
@@ -79,6 +80,9 @@ class FakeAmi:
                 if msg.get("Action") == "Login":
                     self.logins += 1
                     conn.sendall(wire({"Response": "Success", "ActionID": aid, "Message": "Authentication accepted"}))
+                elif msg.get("Action") == "Filter":
+                    self.filters.append(msg.get("Filter", ""))
+                    conn.sendall(wire({"Response": "Success", "ActionID": aid, "Message": "Filter Added Successfully"}))
                 elif msg.get("Action") == "QueueStatus":
                     conn.sendall(wire({"Response": "Success", "ActionID": aid, "EventList": "start"}))
                     for e in self.during_dump:
@@ -154,6 +158,12 @@ def test_resync_then_live_events_then_reconnect_after_an_outage(demo_db, feed_se
         eventually(lambda: [w["uniqueid"] for w in engineering(board)["waiting"]] == ["stale-soon", "joined-meanwhile"],
                    "dump plus the event sent during it")
         assert state_of(board) == "ready"
+        # Asterisk sends this session only the events the wallboard reads, each name whole.
+        [wanted] = ami.filters
+        assert wanted.startswith("Event: (") and wanted.endswith(")[[:cntrl:]]")
+        names = set(wanted[len("Event: ("):-len(")[[:cntrl:]]")].split("|"))
+        assert {"QueueCallerJoin", "AgentConnect", "QueueMemberStatus", "QueueMemberAdded"} <= names
+        assert not names & {"Newexten", "VarSet", "RTCPSent", "Newchannel"}
 
         ami.live.put({"Event": "QueueMemberStatus", "Queue": "dept-engineering", "Interface": "PJSIP/1001",
                       "MemberName": "1001", "Status": "6", "Paused": "0"})
