@@ -39,9 +39,8 @@ class CallRoutes:
     # -- 1. the call arrives: greeting, menu, caller and unit, then a queue ----
     def incoming(self, agi: SocketAGI) -> None:
         uniqueid = agi.env["agi_uniqueid"]
-        # The dialplan hands the times over as AGI arguments: no round trip before the greeting.
-        invite_ts = agi.env.get("agi_arg_1") or agi.var(V.INVITE_TS)
-        answer_ts = agi.env.get("agi_arg_2") or agi.var(V.ANSWER_TS)
+        times = agi.args(V.INCOMING_ARGS)
+        invite_ts, answer_ts = times[V.INVITE_TS], times[V.ANSWER_TS]
         number = clean_text(_cid(agi.env.get("agi_callerid")), self.settings.caller_id_max_chars)
         cid_name = clean_text(_cid(agi.env.get("agi_calleridname")), self.settings.caller_id_max_chars)
 
@@ -83,13 +82,13 @@ class CallRoutes:
     # -- 2. the call ends (hangup handler): complete the row ------------------
     def call_end(self, agi: SocketAGI) -> None:
         uniqueid = agi.env["agi_uniqueid"]
-        get = agi.var
+        var = agi.args(V.CALL_END_ARGS)
         answer = self.rings.pop(uniqueid, wait_s=1.0)
-        agent = get(V.MEMBERNAME) or (answer.agent if answer else "")
-        rec_base = get(V.REC_BASE)
-        message = get(V.MESSAGE)
+        agent = var[V.MEMBERNAME] or (answer.agent if answer else "")
+        rec_base = var[V.REC_BASE]
+        message = var[V.MESSAGE]
 
-        hangup_by = _hangup_by(get(V.HANGUP_SOURCE), agi.env.get("agi_channel", ""), agent, answer)
+        hangup_by = _hangup_by(var[V.HANGUP_SOURCE], agi.env.get("agi_channel", ""), agent, answer)
         if agent:
             disposition = "answered"
         elif message and os.path.exists(message):
@@ -106,15 +105,15 @@ class CallRoutes:
             recordings["caller"] = message
 
         outcome = CallOutcome(
-            ended_at=epoch_to_utc(get(V.END_TS)) or datetime.now(timezone.utc),
+            ended_at=epoch_to_utc(var[V.END_TS]) or datetime.now(timezone.utc),
             disposition=disposition,
             hangup_by=hangup_by,
-            department=self.settings.department_of_queue(get(V.QUEUE)),
+            department=self.settings.department_of_queue(var[V.QUEUE]),
             agent=agent or None,
             answered_at=epoch_to_utc(answer.answered_at) if answer else None,
             ring_ms=answer.ring_ms if answer else None,
-            queue_wait_ms=_int(get(V.QUEUEWAIT_MS)),
-            talk_ms=_int(get(V.ANSWEREDTIME_MS)) if agent else None,
+            queue_wait_ms=_int(var[V.QUEUEWAIT_MS]),
+            talk_ms=_int(var[V.ANSWEREDTIME_MS]) if agent else None,
             recordings=recordings,
         )
         holds, transfers = self.holds.pop(uniqueid, ended=outcome.ended_at.timestamp())

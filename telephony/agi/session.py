@@ -68,6 +68,12 @@ class HotlineCommands:
         except Exception:  # noqa: BLE001 - pyst2 signals "unset" in several ways
             return ""
 
+    def args(self, names: tuple[str, ...]) -> dict[str, str]:
+        """The AGI() arguments, named in the dialplan's order (agi_arg_1...); one the dialplan
+        did not pass is asked for as a channel variable of that name."""
+        return {name: self.env[key] if (key := f"agi_arg_{i}") in self.env else self.var(name)
+                for i, name in enumerate(names, 1)}
+
     # pyst2 sends file names unquoted: a data dir with a blank would split them.
     def stream_file(self, filename, escape_digits="", sample_offset=0):
         return super().stream_file(_arg(filename), escape_digits, sample_offset)

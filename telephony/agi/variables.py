@@ -22,3 +22,9 @@ QUEUEWAIT_MS = "QUEUEWAIT_MS"
 ANSWEREDTIME_MS = "ANSWEREDTIME_MS"
 MEMBERNAME = "MEMBERNAME"  # setinterfacevar=yes: the agent who answered
 ABANDONED = "ABANDONED"
+
+# The incoming route's AGI() arguments: the times, so that nothing is asked for before the greeting.
+INCOMING_ARGS = (INVITE_TS, ANSWER_TS)
+# The call-end route's AGI() arguments, in this order (asterisk/extensions.conf, [hotline-call-end]):
+# handed over with the call, not asked for one GET VARIABLE round trip each.
+CALL_END_ARGS = (MEMBERNAME, REC_BASE, MESSAGE, HANGUP_SOURCE, END_TS, QUEUE, QUEUEWAIT_MS, ANSWEREDTIME_MS)

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
+from telephony.agi import variables as V
 from agi.fake_asterisk import FakeChannel, agi_env, env_bytes, play_call
 from telephony.db.models import AnalysisJob, Call
 from telephony.logging.calllog import get_call
@@ -43,9 +44,12 @@ def incoming(agi_server, uid, callerid="13800000001", calleridname="unknown", ke
 
 
 def call_end(agi_server, uid, **variables):
-    channel = FakeChannel({k: v for k, v in variables.items() if v is not None})
-    return play_call(agi_server.port, agi_env("call-end", uniqueid=uid, channel=CALLER_CHANNEL,
-                                          agi_context="hotline-call-end", agi_extension="s"), channel)
+    """The hangup handler's AGI(): the variables as its arguments, in the dialplan's order."""
+    args = {f"agi_arg_{i}": variables.get(name) or "" for i, name in enumerate(V.CALL_END_ARGS, 1)}
+    channel = play_call(agi_server.port, agi_env("call-end", uniqueid=uid, channel=CALLER_CHANNEL,
+                                                 agi_context="hotline-call-end", agi_extension="s", **args))
+    assert not [c for c in channel.commands if c[:2] == ["GET", "VARIABLE"]]  # no round trip for them
+    return channel
 
 
 def ring_events(caller_uid, ring_at=1795459084.35, up_at=1795459091.15, dial_at=1795459084.2,
@@ -174,6 +178,21 @@ def test_answered_call_end_completes_the_row(agi_server, demo_db, settings):
     assert (c.recording_caller, c.recording_agent, c.recording_mixed) == (
         f"{rec_base}-caller.wav", f"{rec_base}-agent.wav", f"{rec_base}-mixed.wav")
     assert (c.category, c.unit) == ("repair", "3-2-502")  # what incoming wrote stays
+
+
+def test_call_end_asks_for_what_the_dialplan_did_not_pass(agi_server, demo_db):
+    """A dialplan without the arguments (an older extensions.conf): GET VARIABLE for each."""
+    uid = f"1795459077.{next(_uids)}"
+    incoming(agi_server, uid)
+    channel = FakeChannel({"HOTLINE_HANGUP_SOURCE": CALLER_CHANNEL, "HOTLINE_QUEUE": "dept-engineering",
+                           "HOTLINE_END_TS": "1795459099.000", "QUEUEWAIT_MS": "9000"})
+    play_call(agi_server.port, agi_env("call-end", uniqueid=uid, channel=CALLER_CHANNEL,
+                                       agi_context="hotline-call-end", agi_extension="s"), channel)
+    asked = [c[2] for c in channel.commands if c[:2] == ["GET", "VARIABLE"]]
+    assert asked and set(asked) <= set(V.CALL_END_ARGS)
+    c = row(demo_db, uid)
+    assert (c.disposition, c.hangup_by, c.queue_wait_ms) == ("abandoned", "caller", 9000)
+    assert same_instant(c.ended_at, utc(1795459099.0))
 
 
 def test_holds_and_transfers_are_kept_in_seconds_after_answer_and_the_call_queued(agi_server, demo_db):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import stat
 
 import pytest
@@ -186,3 +187,19 @@ def test_ami_secret_setting_wins(tmp_path):
     s = load_settings(data_dir=tmp_path, ami_secret="from-settings")
     assert ami_secret(s) == "from-settings"
     assert not (tmp_path / "ami.secret").exists()
+
+
+def _agi_args(ext: str, route: str) -> list[str]:
+    """The variable named by each argument of the dialplan's AGI(.../route,...)."""
+    [line] = [ln for ln in ext.splitlines() if f"AGI(${{HOTLINE_AGI}}/{route}," in ln]
+    args = line.split(f"/{route},", 1)[1].rsplit(")", 1)[0].split(",")
+    names = [re.fullmatch(r"\$\{QUOTE\(\$\{(\w+)\}\)\}|\$\{(\w+)\}", a) for a in args]
+    return [m and (m.group(1) or m.group(2)) for m in names]
+
+
+def test_the_routes_arguments_are_passed_in_the_order_the_routes_read_them(rendered):
+    from telephony.agi import variables as V
+
+    ext = (rendered / "extensions.conf").read_text()
+    assert _agi_args(ext, "incoming") == list(V.INCOMING_ARGS)
+    assert _agi_args(ext, "call-end") == list(V.CALL_END_ARGS)
