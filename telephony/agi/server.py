@@ -7,9 +7,10 @@ so the dialplan carries the call on to its fail-safe context.
 from __future__ import annotations
 
 import logging
-import queue
+import socket
 import socketserver
 import threading
+import time
 from collections.abc import Callable
 
 from asterisk.agi import AGIAppError, AGIHangup
@@ -20,16 +21,18 @@ from telephony.agi.session import SocketAGI
 log = logging.getLogger(__name__)
 
 Route = Callable[[SocketAGI], None]
+ACCEPT_RETRY_S = 0.1
 
 
 class FastAGIServer(socketserver.TCPServer):
-    """Connections are handled by a pool of threads started with the server.
+    """Connections are taken by a pool of threads, each blocked in accept() itself.
 
     A thread per connection (socketserver's ThreadingMixIn) made the accept loop wait for
     each new thread to start running; on a loaded machine, calls queued behind it and their
     greeting started seconds late (measured at 19 calls/s: up to 5.5 s, the caller's menu
-    digit lost). Here the loop only hands the connection over. More calls in Python at
-    once than `workers` wait for a free one.
+    digit lost). A loop handing connections to a pool still took two wake-ups per
+    connection; here the kernel hands each one to a waiting worker. More calls in Python at
+    once than `workers` wait in the listen queue for a free one.
     """
 
     allow_reuse_address = True
@@ -41,12 +44,11 @@ class FastAGIServer(socketserver.TCPServer):
 
     def __init__(self, host: str, port: int, workers: int = 64):
         self.routes: dict[str, Route] = {}
-        self._connections: queue.SimpleQueue = queue.SimpleQueue()
+        self._worker_count = workers
+        self._workers: list[threading.Thread] = []
+        self._running = threading.Event()
+        self._closed = False
         super().__init__((host, port), _Handler)
-        self._workers = [threading.Thread(target=self._work, name=f"agi-{i}", daemon=True)
-                         for i in range(workers)]
-        for worker in self._workers:
-            worker.start()
 
     def add_route(self, path: str, route: Route) -> None:
         self.routes[path] = route
@@ -56,17 +58,37 @@ class FastAGIServer(socketserver.TCPServer):
         thread.start()
         return thread
 
-    def process_request(self, request, client_address) -> None:
-        self._connections.put((request, client_address))
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        """Start the workers (once); return when shutdown() is called."""
+        self._running.clear()
+        if not self._workers:
+            self._workers = [threading.Thread(target=self._work, name=f"agi-{i}", daemon=True)
+                             for i in range(self._worker_count)]
+            for worker in self._workers:
+                worker.start()
+        self._running.wait()
+
+    def shutdown(self) -> None:
+        self._running.set()
 
     def server_close(self) -> None:
-        super().server_close()
-        for _ in self._workers:  # each worker ends after the calls it has
-            self._connections.put(None)
+        self._closed = True
+        self._running.set()
+        try:
+            self.socket.shutdown(socket.SHUT_RDWR)  # wakes every worker blocked in accept()
+        except OSError:
+            pass
+        super().server_close()  # each worker ends after the call it has
 
     def _work(self) -> None:
-        while (item := self._connections.get()) is not None:
-            request, client_address = item
+        while not self._closed:
+            try:
+                request, client_address = self.get_request()
+            except OSError as e:
+                if not self._closed:
+                    log.warning("FastAGI accept failed: %s", e)
+                    time.sleep(ACCEPT_RETRY_S)  # e.g. out of file descriptors: not a busy loop
+                continue
             try:
                 self.finish_request(request, client_address)
             except Exception:  # noqa: BLE001 - socketserver's own reporting; the worker lives on

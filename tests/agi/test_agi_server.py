@@ -238,7 +238,13 @@ def test_closing_the_server_ends_its_workers():
     from telephony.agi.server import FastAGIServer
 
     server = FastAGIServer(HOST, 0, workers=16)
+    server.serve_in_thread()
+    deadline = time.monotonic() + 5
+    while not (len(server._workers) == 16 and all(w.is_alive() for w in server._workers)) \
+            and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert len(server._workers) == 16 and all(w.is_alive() for w in server._workers)
+    server.shutdown()
     server.server_close()
     for worker in server._workers:
         worker.join(5)
