@@ -88,6 +88,7 @@ class WallboardState:
         self._tracked: dict[str, _Tracked] = {}  # each agent's shown state, and since when
         self._connected = False
         self._version = 0
+        self._touched: set[str] = set()  # agents the event being applied changed
 
     # -- what the feeder calls -------------------------------------------------------
 
@@ -131,9 +132,12 @@ class WallboardState:
             return False
         ts = _timestamp(event, now)
         with self._lock:
+            self._touched.clear()
             if not handler(self, event, ts):
                 return False
-            self._changed(ts)
+            # Only the agents this event touched: with hundreds of agents, re-deriving all
+            # of them on every event was most of the API's CPU under calls.
+            self._changed(ts, self._touched)
             return True
 
     # -- what the API reads ------------------------------------------------------------
@@ -187,9 +191,14 @@ class WallboardState:
             return PAUSED, None
         return READY, None
 
-    def _changed(self, ts: float) -> None:
+    def _changed(self, ts: float, numbers: Iterable[str] | None = None) -> None:
+        """Something changed; re-derive these agents' states (all of them by default)."""
         self._version += 1
-        for number in set(self._roster) | set(self._agents):
+        if numbers is None:
+            numbers = set(self._roster) | set(self._agents)
+        else:
+            numbers = [n for n in numbers if n in self._roster or n in self._agents]
+        for number in numbers:
             state, queue = self._derive(number)
             tracked = self._tracked.get(number)
             if tracked is None or tracked.state != state:
@@ -215,9 +224,10 @@ class WallboardState:
     def _caller_leave(self, event: dict[str, str], ts: float) -> bool:
         queue, uid = event.get("Queue"), event.get("Uniqueid", "")
         changed = False
-        for agent in self._agents.values():  # ringall: every phone stops ringing for this caller
+        for number, agent in self._agents.items():  # ringall: every phone stops ringing for this caller
             if (call := agent.ringing.get(uid)) is not None and call.queue == queue:
                 del agent.ringing[uid]
+                self._touched.add(number)
                 changed = True
         left = self._waiting.get(queue, {}).pop(uid, None)
         if left is None:
@@ -232,26 +242,33 @@ class WallboardState:
         if agent is None or not uid or not queue:
             return False
         self._agents.setdefault(agent, _Agent()).ringing[uid] = _QueueCall(uid, queue, ts)
+        self._touched.add(agent)
         return True
 
     def _agent_ring_stopped(self, event: dict[str, str], ts: float) -> bool:
-        agent = self._agents.get(_agent_number(event) or "")
+        number = _agent_number(event) or ""
+        agent = self._agents.get(number)
+        self._touched.add(number)
         return agent is not None and agent.ringing.pop(event.get("Uniqueid", ""), None) is not None
 
     def _agent_connect(self, event: dict[str, str], ts: float) -> bool:
         number, uid, queue = _agent_number(event), event.get("Uniqueid"), event.get("Queue")
         if number is None or not uid or not queue:
             return False
-        for other in self._agents.values():  # the others' phones stop ringing for this caller
-            other.ringing.pop(uid, None)
+        for other_number, other in self._agents.items():  # the others' phones stop ringing for this caller
+            if other.ringing.pop(uid, None) is not None:
+                self._touched.add(other_number)
         self._agents.setdefault(number, _Agent()).talking = _QueueCall(uid, queue, ts)
+        self._touched.add(number)
         return True
 
     def _agent_complete(self, event: dict[str, str], ts: float) -> bool:
-        agent = self._agents.get(_agent_number(event) or "")
+        number = _agent_number(event) or ""
+        agent = self._agents.get(number)
         uid = event.get("Uniqueid", "")
         if agent is None:
             return False
+        self._touched.add(number)
         changed = agent.ringing.pop(uid, None) is not None
         if agent.talking is not None and agent.talking.caller_uid == uid:
             agent.talking = None
@@ -262,7 +279,9 @@ class WallboardState:
         return self._set_member(event, location_key="Interface", name_key="MemberName")
 
     def _member_removed(self, event: dict[str, str], ts: float) -> bool:
-        agent = self._agents.get(_agent_number(event) or "")
+        number = _agent_number(event) or ""
+        agent = self._agents.get(number)
+        self._touched.add(number)
         return agent is not None and agent.members.pop(event.get("Queue", ""), None) is not None
 
     def _set_member(self, event: dict[str, str], location_key: str, name_key: str) -> bool:
@@ -276,6 +295,7 @@ class WallboardState:
         if agent.members.get(queue) == member:
             return False
         agent.members[queue] = member
+        self._touched.add(number)
         return True
 
     def _resync_entry(self, event: dict[str, str], old_waiting: dict[str, dict[str, _Caller]],

@@ -361,3 +361,20 @@ def test_the_same_agents_again_change_nothing_new_ones_do(board):
     board.set_agents([*ROSTER, AgentInfo("1009", "新同事", "engineering")], T0)
     assert board.version > version
     assert agent_of(board.snapshot(T0), "1009")["state"] == "offline"
+
+
+def test_an_event_re_derives_only_the_agents_it_touched(settings):
+    """Hundreds of agents: one agent's event must not re-derive everyone (it was the API's CPU)."""
+    board = WallboardState(settings)
+    board.set_agents([AgentInfo(str(n), f"agent {n}", "engineering") for n in range(2000, 2300)], 0.0)
+    for n in range(2000, 2300):
+        board.feed({"Event": "QueueMemberStatus", "Queue": "dept-engineering", "Interface": f"PJSIP/{n}",
+                    "MemberName": str(n), "Status": "1", "Paused": "0"}, 1.0)
+    derived = []
+    real = board._derive
+    board._derive = lambda number: derived.append(number) or real(number)
+    board.feed({"Event": "AgentCalled", "Queue": "dept-engineering", "Uniqueid": "u1",
+                "Interface": "PJSIP/2007", "MemberName": "2007"}, 2.0)
+    assert derived == ["2007"]
+    agents = {a["agent"]: a for a in board.snapshot(2.0)["agents"]}
+    assert agents["2007"]["state"] == "ringing" and agents["2008"]["state"] == "ready"
