@@ -39,3 +39,13 @@ def test_menu_keys_are_single_digits(tmp_path):
 def test_database_defaults_to_sqlite_in_the_data_dir(tmp_path):
     s = load_settings(data_dir=tmp_path)
     assert s.db_url == f"sqlite:///{tmp_path.resolve() / 'hotline.db'}"
+
+
+@pytest.mark.parametrize("name", ["a,b", "a;b", 'a"b', "a\\b", "a\nb"])
+def test_a_data_dir_asterisk_would_split_is_refused(tmp_path, name):
+    with pytest.raises(ValueError, match="data_dir"):
+        load_settings(data_dir=tmp_path / name)
+
+
+def test_a_data_dir_with_blanks_and_chinese_is_fine(tmp_path):
+    assert load_settings(data_dir=tmp_path / "热线 数据").data_dir == (tmp_path / "热线 数据").resolve()
