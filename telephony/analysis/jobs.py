@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from telephony.db import upsert
 from telephony.db.models import AnalysisJob
 from telephony.db.session import Database
 
@@ -34,15 +35,13 @@ def now() -> datetime:
 def enqueue(s: Session, call_id: int, delay_s: float = 0.0) -> None:
     """Queue a call once (again only if its earlier job is finished or failed).
 
-    Runs on the call path at every answered call's end: statements only, nothing loaded."""
-    job = s.execute(select(AnalysisJob.id, AnalysisJob.status).where(AnalysisJob.call_id == call_id)).first()
+    Runs on the call path at every answered call's end: one statement, nothing loaded."""
     run_after = now() + timedelta(seconds=delay_s)
-    if job is None:
-        s.execute(insert(AnalysisJob).values(call_id=call_id, status=PENDING, run_after=run_after, attempts=0))
-    elif job.status in (DONE, ERROR):
-        s.execute(update(AnalysisJob).where(AnalysisJob.id == job.id)
-                  .values(status=PENDING, run_after=run_after, attempts=0, error=None)
-                  .execution_options(synchronize_session="evaluate"))
+    table = AnalysisJob.__table__
+    s.execute(upsert.insert(s, table).values(call_id=call_id, status=PENDING, run_after=run_after, attempts=0)
+              .on_conflict_do_update(index_elements=[table.c.call_id],
+                                     set_={"status": PENDING, "run_after": run_after, "attempts": 0, "error": None},
+                                     where=table.c.status.in_((DONE, ERROR))))
 
 
 def _claimable(t: datetime, lease_s: float, max_attempts: int):

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
 from telephony.analysis import jobs
 from telephony.core.config import Settings, rings_for
+from telephony.db import upsert
 from telephony.db.models import Call
 from telephony.logging import callbacks
 
@@ -80,8 +81,8 @@ def outcome_columns(outcome: CallOutcome, ring_cadence_ms: int) -> dict:
 # -- on the call path: Core statements, nothing loaded ------------------------------------
 def record_arrival(s: Session, *, uniqueid: str, started_at: datetime, **fields) -> None:
     """The row exists from the first second of the call (idempotent per uniqueid)."""
-    if s.execute(select(CALLS.c.id).where(CALLS.c.uniqueid == uniqueid)).first() is None:
-        s.execute(insert(CALLS).values(uniqueid=uniqueid, started_at=started_at, **fields))
+    s.execute(upsert.insert(s, CALLS).values(uniqueid=uniqueid, started_at=started_at, **fields)
+              .on_conflict_do_nothing(index_elements=[CALLS.c.uniqueid]))
 
 
 def record_choice(s: Session, uniqueid: str, **fields) -> bool:

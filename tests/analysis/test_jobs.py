@@ -49,6 +49,16 @@ def test_enqueue_is_idempotent_and_requeues_finished_jobs(db, calls):
     assert job(db, claim.call_id).status == jobs.PENDING
 
 
+def test_enqueue_leaves_a_pending_or_running_job_as_it_is(db, calls):
+    claim = jobs.claim(db, "w", 60, 3)
+    with db.session() as s:
+        jobs.enqueue(s, claim.call_id)  # the call's end reported twice while its job runs
+        jobs.enqueue(s, calls[1])
+    assert job(db, claim.call_id).status == jobs.RUNNING and job(db, claim.call_id).worker == "w"
+    assert job(db, calls[1]).status == jobs.PENDING
+    assert jobs.backlog(db) == 3
+
+
 def test_a_job_runs_only_after_its_delay(db):
     with db.session() as s:
         call_id = open_call(s, uniqueid="9.9", started_at=T0).id
