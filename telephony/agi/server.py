@@ -59,8 +59,7 @@ class FastAGIServer(socketserver.TCPServer):
         return thread
 
     def serve_forever(self, poll_interval: float = 0.5) -> None:
-        """Start the workers (once); return when shutdown() is called."""
-        self._running.clear()
+        """Start the workers (once); return when shutdown() or server_close() is called."""
         if not self._workers:
             self._workers = [threading.Thread(target=self._work, name=f"agi-{i}", daemon=True)
                              for i in range(self._worker_count)]
