@@ -18,6 +18,7 @@ class Sse:
         self.response = response
         self.lines = response.iter_lines()
         self.comments = 0
+        self.last: dict | None = None  # the last event's data: what a failed wait reports
 
     def next_event(self, timeout: float = STREAM_TIMEOUT_S) -> tuple[str, dict]:
         deadline = time.monotonic() + timeout
@@ -38,7 +39,11 @@ class Sse:
         """The first snapshot event for which check(snapshot) holds."""
         deadline = time.monotonic() + timeout
         while True:
-            name, snap = self.next_event(max(0.0, deadline - time.monotonic()))
+            try:
+                name, snap = self.next_event(max(0.0, deadline - time.monotonic()))
+            except AssertionError as e:
+                raise AssertionError(f"{e}; the last snapshot: {json.dumps(self.last, ensure_ascii=False)}") from None
             assert name == "snapshot", name
+            self.last = snap
             if check(snap):
                 return snap

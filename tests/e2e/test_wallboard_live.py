@@ -23,6 +23,7 @@ LINGER_MS = 3000  # the phone stays registered after the call, for the wall to s
 QUEUE = "dept-engineering"
 KEEPALIVE_S = "1"  # the stream's deadlines are checked as lines arrive: keep them coming
 CALL_TIMEOUT_S = 40.0  # greeting, menu, ring and talk, on a busy machine
+REGISTER_TIMEOUT_S = 30.0  # SIPp's start, its REGISTER and the challenge, on a busy machine
 
 
 @pytest.fixture
@@ -40,6 +41,11 @@ def agent_1001(snap) -> dict:
     return next(a for a in snap["agents"] if a["agent"] == "1001")
 
 
+def sip_messages(work, prefix: str, chars: int = 3000) -> str:
+    logs = sorted(work.glob(f"{prefix}*.messages.log"))
+    return "\n".join(f"{log.name}:\n{log.read_text(errors='replace')[-chars:]}" for log in logs) or "no SIPp log"
+
+
 def test_a_call_waits_rings_talks_and_leaves_the_wall_empty(hotline, tmp_path, db_url):
     db = Database(db_url)
     create_user(db, "sup", "supervisor", departments=["engineering"])
@@ -55,7 +61,12 @@ def test_a_call_waits_rings_talks_and_leaves_the_wall_empty(hotline, tmp_path, d
 
             agent = agent_phone(hotline.remote, tmp_path, user="1001", password=PASSWORD,
                                 ring_ms=RING_MS, linger_ms=LINGER_MS).start()
-            sse.snapshot_where(lambda s: agent_1001(s)["state"] == "ready")
+            try:
+                sse.snapshot_where(lambda s: agent_1001(s)["state"] == "ready", REGISTER_TIMEOUT_S)
+            except AssertionError as e:  # say whether the phone registered at all
+                asterisk_log = (hotline.data_dir / "asterisk" / "log" / "messages.log").read_text(errors="replace")
+                raise AssertionError(f"{e}\n{sip_messages(tmp_path, 'agent1001-')}\nAsterisk on 1001:\n"
+                                     + "\n".join(l for l in asterisk_log.splitlines() if "1001" in l)) from None
             resident = resident_call(hotline.remote, tmp_path, caller_number="13800000001",
                                      media=[Silence(1500), Digits("1"), Silence(16000)], tail_ms=1000).start()
 
