@@ -158,11 +158,15 @@ class CallTiming:
     answered_at: float  # the 200 OK to the INVITE (first one, not its retransmissions)
     first_rtp_ms: float | None  # from the 200 OK to Asterisk's first RTP packet to the caller
     first_audio_ms: float | None  # ... to the first packet that carries sound
+    # From the caller's INVITE to that first RTP packet: all the caller waits for, also what
+    # comes before the answer (our IVR answers only once Python is ready to speak).
+    invite_rtp_ms: float | None = None
 
 
 def answer_to_audio(datagrams: Sequence[Datagram], caller_sip_port: int,
                     caller_media_port: int) -> list[CallTiming]:
-    """Per call placed from caller_sip_port: 200 OK → first RTP (and first sound) to caller_media_port.
+    """Per call placed from caller_sip_port: 200 OK → first RTP (and first sound) to caller_media_port,
+    and INVITE → that first RTP.
 
     A call's RTP is recognised by its source: the port of the 200 OK's SDP,
     taken between the 200 OK and the call's BYE (so a port that a later call
@@ -171,6 +175,7 @@ def answer_to_audio(datagrams: Sequence[Datagram], caller_sip_port: int,
     datagrams = sorted(datagrams, key=lambda d: d.time)
     answers: dict[str, tuple[float, int | None]] = {}
     numbers: dict[str, str] = {}
+    invites: dict[str, float] = {}
     ends: dict[str, float] = {}
     for d in datagrams:
         if caller_sip_port not in (d.src_port, d.dst_port):
@@ -182,6 +187,7 @@ def answer_to_audio(datagrams: Sequence[Datagram], caller_sip_port: int,
             answers.setdefault(msg.call_id, (d.time, msg.media_port))
         elif msg.method == "INVITE":
             numbers.setdefault(msg.call_id, _request_user(msg.first_line))
+            invites.setdefault(msg.call_id, d.time)
         elif msg.method == "BYE":
             ends.setdefault(msg.call_id, d.time)
     rtp = [d for d in datagrams if d.dst_port == caller_media_port]
@@ -200,7 +206,8 @@ def answer_to_audio(datagrams: Sequence[Datagram], caller_sip_port: int,
             if audible(*parsed):
                 first_audio = d.time
                 break
-        out.append(CallTiming(call_id, numbers.get(call_id, ""), t0, _ms(t0, first_rtp), _ms(t0, first_audio)))
+        out.append(CallTiming(call_id, numbers.get(call_id, ""), t0, _ms(t0, first_rtp), _ms(t0, first_audio),
+                              _ms(invites[call_id], first_rtp) if call_id in invites else None))
     return sorted(out, key=lambda c: c.answered_at)
 
 

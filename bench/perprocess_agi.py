@@ -1,13 +1,13 @@
 """The hotline's IVR as a classic per-process AGI: the slow peer of our FastAGI server.
 
-Asterisk's `AGI(/path/script,INVITE_TS,ANSWER_TS)` (the bench number 8200, see
+Asterisk's `AGI(/path/script,INVITE_TS)` (the bench number 8200, see
 asterisk/bench/extensions_bench.conf) starts this program once per call and
 talks to it over stdin/stdout, with pyst2's own `asterisk.agi.AGI`. It runs
 the very route the FastAGI server runs (`CallRoutes.incoming`), so the only
 difference measured is how Python is reached: a new interpreter, its imports
 and a new database connection per call, instead of a thread in a warm server.
 
-    perprocess_agi.py --data-dir DIR [INVITE_TS ANSWER_TS]   (Asterisk appends the AGI arguments)
+    perprocess_agi.py --data-dir DIR [INVITE_TS]   (Asterisk appends the AGI arguments)
 """
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 
@@ -16,6 +17,7 @@ log = logging.getLogger(__name__)
 
 
 def serve(settings: Settings) -> None:
+    set_niceness(settings.agi_nice)  # first: the threads started below inherit it
     db = Database(settings.db_url, pool_size=settings.agi_db_pool_size,
                   max_overflow=settings.agi_db_max_overflow)
     rings, holds = RingTracker(), HoldTracker()
@@ -31,3 +33,13 @@ def serve(settings: Settings) -> None:
     stop.wait()
     server.shutdown()
     server.server_close()
+
+
+def set_niceness(nice: int) -> bool:
+    """This thread's niceness (Linux: per thread, inherited by the threads it starts)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
+    except OSError as e:  # not permitted: run on at the niceness we have
+        log.warning("FastAGI: niceness %d not set (%s); it stays %d", nice, e, os.getpriority(os.PRIO_PROCESS, 0))
+        return False
+    return True

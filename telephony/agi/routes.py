@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -42,17 +43,19 @@ class CallRoutes:
     # -- 1. the call arrives: greeting, menu, caller and unit, then a queue ----
     def incoming(self, agi: SocketAGI) -> None:
         uniqueid = agi.env["agi_uniqueid"]
-        times = agi.args(V.INCOMING_ARGS)
-        invite_ts, answer_ts = times[V.INVITE_TS], times[V.ANSWER_TS]
+        invite_ts = agi.args(V.INCOMING_ARGS)[V.INVITE_TS]
         number = clean_text(_cid(agi.env.get("agi_callerid")), self.settings.caller_id_max_chars)
         cid_name = clean_text(_cid(agi.env.get("agi_calleridname")), self.settings.caller_id_max_chars)
 
-        # The greeting is asked for first. The caller's row is opened (and the resident looked
-        # up) in a thread of its own while it plays, started only once the greeting's command is
-        # on its way: nothing before the first word waits for the database or for that thread.
+        # We answer only now, ready to speak (the caller heard ringback until then), and the
+        # greeting follows at once. The caller's row is opened (and the resident looked up) on
+        # the background pool while that happens, started once ANSWER is on its way: nothing
+        # before the first word waits for the database or for that thread.
+        answer_ts = f"{time.time():.3f}"
         opened = _Deferred(self._background, self._open_call, uniqueid, number, cid_name, invite_ts, answer_ts)
         agi.after_next_command(opened.start)
         try:
+            agi.answer()
             choice = HotlineIVR(agi, self.settings, self.db).run(
                 opened.result, greeted=lambda: agi.set_variable(V.GREETED, "1"))
         finally:
@@ -163,11 +166,16 @@ def _int(value: str) -> int | None:
         return None
 
 
+MAX_ANSWER_MS = 3_600_000  # more than an hour from INVITE to answer is a bogus time, not a wait
+
+
 def _ms_between(start: str, end: str) -> int | None:
+    """Milliseconds from start to end (epoch strings); None when either is not a plausible time."""
     try:
-        return round((float(end) - float(start)) * 1000)
+        ms = (float(end) - float(start)) * 1000
     except (TypeError, ValueError):
         return None
+    return round(ms) if 0 <= ms <= MAX_ANSWER_MS else None  # NaN fails both: None
 
 
 def _hangup_by(source: str, caller_channel: str, agent: str, answer: Answer | None) -> str:

@@ -2,7 +2,6 @@
 
 # Set by the dialplan before Python runs
 INVITE_TS = "HOTLINE_INVITE_TS"  # epoch.ms when the INVITE reached the dialplan
-ANSWER_TS = "HOTLINE_ANSWER_TS"  # epoch.ms after Answer()
 REC_BASE = "HOTLINE_REC_BASE"  # recordings path prefix: BASE-{caller,agent,mixed}.wav
 
 # Set by Python for the dialplan
@@ -23,8 +22,8 @@ ANSWEREDTIME_MS = "ANSWEREDTIME_MS"
 MEMBERNAME = "MEMBERNAME"  # setinterfacevar=yes: the agent who answered
 ABANDONED = "ABANDONED"
 
-# The incoming route's AGI() arguments: the times, so that nothing is asked for before the greeting.
-INCOMING_ARGS = (INVITE_TS, ANSWER_TS)
+# The incoming route's AGI() arguments: the INVITE's time, so that nothing is asked for before the greeting.
+INCOMING_ARGS = (INVITE_TS,)
 # The call-end route's AGI() arguments, in this order (asterisk/extensions.conf, [hotline-call-end]):
 # handed over with the call, not asked for one GET VARIABLE round trip each.
 CALL_END_ARGS = (MEMBERNAME, REC_BASE, MESSAGE, HANGUP_SOURCE, END_TS, QUEUE, QUEUEWAIT_MS, ANSWEREDTIME_MS)

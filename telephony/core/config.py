@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     # in the database at once, more than SQLAlchemy's default 5 + 10.
     agi_db_pool_size: int = Field(20, ge=1)
     agi_db_max_overflow: int = Field(40, ge=0)
+    # The FastAGI server's niceness, below Asterisk's 0: with every core busy (Asterisk runs a
+    # thread per channel), each command of the IVR otherwise waits behind hundreds of them, and
+    # a digit the caller presses between the answer and the greeting is lost. Needs CAP_SYS_NICE
+    # (root, or systemd's Nice=); without it the server warns and keeps the niceness it has.
+    agi_nice: int = Field(-10, ge=-20, le=19)
 
     # Company and number
     company_name: str = "和美"

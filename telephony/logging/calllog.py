@@ -162,6 +162,10 @@ def call_to_dict(call: Call, tz: ZoneInfo) -> dict:
 
 
 def epoch_to_utc(epoch: float | str | None) -> datetime | None:
+    """An epoch time as UTC; None for nothing, or for what is not a time (garbage, NaN, out of range)."""
     if epoch in (None, ""):
         return None
-    return datetime.fromtimestamp(float(epoch), tz=timezone.utc)
+    try:
+        return datetime.fromtimestamp(float(epoch), tz=timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None

@@ -111,6 +111,7 @@ class FakeChannel:
         self.prompt_paths: list[str] = []  # full prompt paths as Asterisk understood them
         self.set_log: list[tuple[str, str]] = []  # every SET VARIABLE, in order
         self.dead = False
+        self.answered = False  # ANSWER came: the caller's phone got its 200 OK
 
     # -- what Asterisk answers ---------------------------------------------
     def reply(self, line: str) -> str:
@@ -128,6 +129,9 @@ class FakeChannel:
         return notice + self._live(name, argv)
 
     def _live(self, name: str, argv: list[str]) -> str:
+        if name == "ANSWER":
+            self.answered = True
+            return "200 result=0"
         if name == "GET VARIABLE":
             if len(argv) != 3:
                 return _usage()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from telephony.logging.calllog import get_call
 CALLER_CHANNEL = "PJSIP/anonymous-00000001"
 MEMBER_CHANNEL = "PJSIP/1001-00000002"
 MEMBER_UID = "1795459084.3"
-INVITE_TS, ANSWER_TS = "1795459077.104321", "1795459077.612345"
+INVITE_TS = "1795459077.104321"
 _uids = itertools.count(100)
 
 
@@ -36,7 +37,7 @@ def row(db, uid):
 
 
 def incoming(agi_server, uid, callerid="13800000001", calleridname="unknown", keys=None, variables=None):
-    variables = {"HOTLINE_INVITE_TS": INVITE_TS, "HOTLINE_ANSWER_TS": ANSWER_TS} if variables is None else variables
+    variables = {"HOTLINE_INVITE_TS": INVITE_TS} if variables is None else variables
     channel = FakeChannel(variables, keys if keys is not None else {"greeting": ["1"]})
     env = agi_env("incoming", uniqueid=uid, callerid=callerid, calleridname=calleridname,
                   channel=CALLER_CHANNEL)
@@ -74,12 +75,21 @@ def ring_events(caller_uid, ring_at=1795459084.35, up_at=1795459091.15, dial_at=
 
 def test_incoming_opens_the_row_with_times_from_the_dialplan(agi_server, demo_db):
     uid = f"1795459077.{next(_uids)}"
-    incoming(agi_server, uid)
+    invite_ts = f"{time.time() - 0.5:.6f}"  # the INVITE came half a second ago
+    incoming(agi_server, uid, variables={"HOTLINE_INVITE_TS": invite_ts})
     c = row(demo_db, uid)
-    assert same_instant(c.started_at, utc(float(INVITE_TS)))
-    assert c.ivr_answer_ms == 508
+    assert same_instant(c.started_at, utc(float(invite_ts)))
+    assert 500 <= c.ivr_answer_ms < 500 + 5000  # from the INVITE to Python's ANSWER
     assert c.caller_number == "13800000001" and c.caller_name == "陈明"
     assert c.source == "agi" and c.ended_at is None and c.disposition is None
+
+
+def test_an_implausible_invite_time_leaves_the_answer_time_empty(agi_server, demo_db):
+    for invite_ts in (INVITE_TS, f"{time.time() + 60:.3f}", "nan", "1e309"):  # days ago, ahead, not times
+        uid = f"1795459077.{next(_uids)}"
+        incoming(agi_server, uid, variables={"HOTLINE_INVITE_TS": invite_ts})
+        c = row(demo_db, uid)
+        assert c is not None and c.ivr_answer_ms is None, invite_ts
 
 
 def test_incoming_without_dialplan_timestamps_uses_now(agi_server, demo_db):

@@ -55,6 +55,7 @@ def test_first_rtp_and_first_sound_are_timed_from_the_200_ok():
     assert timing.call_id == "a" and timing.number == "8000"
     assert timing.first_rtp_ms == pytest.approx(4.0)
     assert timing.first_audio_ms == pytest.approx(64.0)  # three 20 ms packets of silence first
+    assert timing.invite_rtp_ms == pytest.approx(14.0)  # the INVITE came 10 ms before the 200 OK
 
 
 def test_a_port_a_later_call_reuses_is_not_taken_for_an_earlier_call():

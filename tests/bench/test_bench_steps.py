@@ -26,18 +26,23 @@ def test_schedule_with_no_perprocess_calls():
     assert runs == [("bare", 10), ("fastagi", 10)]
 
 
-def timing(number: str, first_rtp: float | None, i: int = 0) -> CallTiming:
-    return CallTiming(f"{number}-{i}", number, 100.0 + i, first_rtp, first_rtp)
+def timing(number: str, first_rtp: float | None, i: int = 0, answered_after: float = 10.0) -> CallTiming:
+    """A call answered answered_after ms after its INVITE, its first RTP first_rtp ms after that."""
+    invite_rtp = None if first_rtp is None else answered_after + first_rtp
+    return CallTiming(f"{number}-{i}", number, 100.0 + i, first_rtp, first_rtp, invite_rtp)
 
 
-def test_summarise_adds_per_path_and_against_bare():
+def test_summarise_adds_per_path_and_against_bare_from_the_invite():
     timings = ([timing("8100", v, i) for i, v in enumerate([2.0, 3.0, 4.0])]
-               + [timing("8000", v, i) for i, v in enumerate([3.0, 5.0, 9.0])]
+               # ours answers 50 ms later than the bare dialplan: that counts as added too
+               + [timing("8000", v, i, answered_after=60.0) for i, v in enumerate([3.0, 5.0, 9.0])]
                + [timing("8200", 900.0), timing("8200", None, 1)])
     out = latency.summarise(timings, DIALLED, {"bare": 0, "fastagi": 0, "perprocess": 0}, dropped=0)
     assert out["paths"]["bare"]["first_rtp_ms"]["p50"] == 3.0
-    assert out["paths"]["fastagi"]["added_ms"] == {"p50": 2.0, "p99": 5.0}
-    assert out["agi_added_latency_p99_ms"] == 5.0
+    assert out["paths"]["bare"]["invite_rtp_ms"]["p50"] == 13.0
+    assert out["paths"]["fastagi"]["first_rtp_ms"]["p50"] == 5.0
+    assert out["paths"]["fastagi"]["added_ms"] == {"p50": 52.0, "p99": 55.0}
+    assert out["agi_added_latency_p99_ms"] == 55.0
     assert out["paths"]["perprocess"]["no_rtp"] == 1
     assert out["perprocess_agi_latency_p99_ms"] == 896.0
 

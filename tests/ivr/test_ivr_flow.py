@@ -16,13 +16,13 @@ from telephony.logging.calllog import get_call
 
 KNOWN = "13800000001"  # 陈明, 3-2-502 in the demo property
 STRANGER = "13912345678"
-INVITE_TS, ANSWER_TS = "1795459077.104321", "1795459077.612345"
+INVITE_TS = "1795459077.104321"
 _uids = itertools.count(1)
 
 
 def call(agi_server, keys=None, callerid=STRANGER, **channel_opts):
     uid = f"1795459077.{next(_uids)}"
-    channel = FakeChannel({"HOTLINE_INVITE_TS": INVITE_TS, "HOTLINE_ANSWER_TS": ANSWER_TS},
+    channel = FakeChannel({"HOTLINE_INVITE_TS": INVITE_TS},
                           keys=keys, **channel_opts)
     play_call(agi_server.port, agi_env("incoming", uniqueid=uid, callerid=callerid), channel)
     return uid, channel

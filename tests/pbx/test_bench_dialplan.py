@@ -35,7 +35,7 @@ def test_on_the_bare_and_per_process_numbers_join_the_residents_context(tmp_path
     assert "Set(HOTLINE_QUEUE=dept-engineering)" in text
     assert f"Playback(${{HOTLINE_PROMPTS}}/connect_{settings.bench_department})" in text
     # per-process: the script Asterisk starts once per call
-    assert f"AGI({perprocess_agi_path(settings)},${{HOTLINE_INVITE_TS}},${{HOTLINE_ANSWER_TS}})" in resident
+    assert f"AGI({perprocess_agi_path(settings)},${{HOTLINE_INVITE_TS}})" in resident
 
 
 @pytest.mark.parametrize("bench", [False, True])

@@ -203,3 +203,13 @@ def test_the_routes_arguments_are_passed_in_the_order_the_routes_read_them(rende
     ext = (rendered / "extensions.conf").read_text()
     assert _agi_args(ext, "incoming") == list(V.INCOMING_ARGS)
     assert _agi_args(ext, "call-end") == list(V.CALL_END_ARGS)
+
+
+def test_python_answers_the_call_the_dialplan_leaves_it_ringing(rendered):
+    ext = (rendered / "extensions.conf").read_text()
+    resident = ext[ext.index("[hotline-resident]"):ext.index("[hotline-queue]")]
+    before_python = resident[:resident.index("AGI(${HOTLINE_AGI}/incoming,")]
+    # A digit pressed between an answer and Python's greeting would be dropped by Asterisk.
+    assert "Answer(" not in before_python and ",1,Ringing()" in before_python
+    failsafe = ext[ext.index("[hotline-failsafe]"):ext.index("[hotline-call-end]")]
+    assert failsafe.index("Answer()") < failsafe.index("Playback(")  # Python may not have answered
