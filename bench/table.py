@@ -69,7 +69,7 @@ def latency_rows(lat: dict) -> list[tuple[str, str, str, str]]:
                      f"{_num(invite.get('p50'), ' ms')} / {_num(invite.get('p99'), ' ms')}", note))
         rows.append(("latency", f"answer → first prompt RTP, {names[path]}: p50 / p99",
                      f"{_num(rtp['p50'], ' ms')} / {_num(rtp['p99'], ' ms')}",
-                     "the bare dialplan answers at once, our IVR once Python is ready"))
+                     "" if path == "bare" else "the bare dialplan answers at once, Python once it is ready"))
     for path, goal in (("fastagi", True), ("perprocess", False)):
         added = paths[path]["added_ms"]
         ok = None if not goal or added["p99"] is None else added["p99"] <= LATENCY_GOAL_MS
