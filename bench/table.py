@@ -63,10 +63,10 @@ def latency_rows(lat: dict) -> list[tuple[str, str, str, str]]:
     rows = []
     for path in ("bare", "fastagi", "perprocess"):
         p = paths[path]
-        rtp, invite = p["first_rtp_ms"], p.get("invite_rtp_ms") or {}
+        rtp, invite = p["first_rtp_ms"], p["invite_rtp_ms"]
         note = f"{p['calls']} calls" + (f", {p['no_rtp']} without a prompt before hang-up" if p["no_rtp"] else "")
         rows.append(("latency", f"INVITE → first prompt RTP, {names[path]}: p50 / p99",
-                     f"{_num(invite.get('p50'), ' ms')} / {_num(invite.get('p99'), ' ms')}", note))
+                     f"{_num(invite['p50'], ' ms')} / {_num(invite['p99'], ' ms')}", note))
         rows.append(("latency", f"answer → first prompt RTP, {names[path]}: p50 / p99",
                      f"{_num(rtp['p50'], ' ms')} / {_num(rtp['p99'], ' ms')}",
                      "" if path == "bare" else "the bare dialplan answers at once, Python once it is ready"))

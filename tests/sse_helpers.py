@@ -18,7 +18,7 @@ class Sse:
         self.response = response
         self.lines = response.iter_lines()
         self.comments = 0
-        self.last: dict | None = None  # the last event's data: what a failed wait reports
+        self.last: dict | None = None  # the last snapshot seen: what a failed wait reports
 
     def next_event(self, timeout: float = STREAM_TIMEOUT_S) -> tuple[str, dict]:
         deadline = time.monotonic() + timeout

@@ -19,7 +19,7 @@ from telephony.db.session import Database
 from telephony.directory import find_resident_by_phone
 from telephony.ivr.flow import HotlineIVR
 from telephony.logging import calllog
-from telephony.logging.calllog import CallOutcome, epoch_to_utc
+from telephony.logging.calllog import CallOutcome, answer_ms, epoch_to_utc
 from telephony.pbx.holds import HoldTracker
 from telephony.pbx.ringtimes import Answer, RingTracker
 
@@ -51,8 +51,8 @@ class CallRoutes:
         # greeting follows at once. The caller's row is opened (and the resident looked up) on
         # the background pool while that happens, started once ANSWER is on its way: nothing
         # before the first word waits for the database or for that thread.
-        answer_ts = f"{time.time():.3f}"
-        opened = _Deferred(self._background, self._open_call, uniqueid, number, cid_name, invite_ts, answer_ts)
+        answered = time.time()
+        opened = _Deferred(self._background, self._open_call, uniqueid, number, cid_name, invite_ts, answered)
         agi.after_next_command(opened.start)
         try:
             agi.answer()
@@ -70,7 +70,7 @@ class CallRoutes:
         agi.set_variable(V.QUEUE, self.settings.queue_name(choice.department))
 
     def _open_call(self, uniqueid: str, number: str | None, cid_name: str | None,
-                   invite_ts: str, answer_ts: str) -> str | None:
+                   invite_ts: str, answered: float) -> str | None:
         """The call's log row; returns the unit of the resident the caller ID names, if any."""
         with self.db.session() as s:
             resident = find_resident_by_phone(s, number)
@@ -81,7 +81,7 @@ class CallRoutes:
                 caller_name=resident.name if resident else cid_name,
                 resident_id=resident.id if resident else None,
                 unit=resident.unit if resident else None,
-                ivr_answer_ms=_ms_between(invite_ts, answer_ts),
+                ivr_answer_ms=answer_ms(invite_ts, answered),
             )
             return resident.unit if resident else None
 
@@ -164,18 +164,6 @@ def _int(value: str) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-MAX_ANSWER_MS = 3_600_000  # more than an hour from INVITE to answer is a bogus time, not a wait
-
-
-def _ms_between(start: str, end: str) -> int | None:
-    """Milliseconds from start to end (epoch strings); None when either is not a plausible time."""
-    try:
-        ms = (float(end) - float(start)) * 1000
-    except (TypeError, ValueError):
-        return None
-    return round(ms) if 0 <= ms <= MAX_ANSWER_MS else None  # NaN fails both: None
 
 
 def _hangup_by(source: str, caller_channel: str, agent: str, answer: Answer | None) -> str:

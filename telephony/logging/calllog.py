@@ -161,6 +161,18 @@ def call_to_dict(call: Call, tz: ZoneInfo) -> dict:
     }
 
 
+MAX_ANSWER_MS = 3_600_000  # more than an hour from INVITE to answer is a bogus time, not a wait
+
+
+def answer_ms(invite: float | str | None, answer: float | str | None) -> int | None:
+    """ivr_answer_ms: INVITE to answer (epoch times); None when either is not a plausible time."""
+    try:
+        ms = (float(answer) - float(invite)) * 1000  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return round(ms) if 0 <= ms <= MAX_ANSWER_MS else None  # NaN fails both: None
+
+
 def epoch_to_utc(epoch: float | str | None) -> datetime | None:
     """An epoch time as UTC; None for nothing, or for what is not a time (garbage, NaN, out of range)."""
     if epoch in (None, ""):

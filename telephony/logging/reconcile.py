@@ -236,7 +236,7 @@ class Reconciler:
                     category=category or None,
                     urgency=self.settings.categories[category].urgency if category in self.settings.categories else None,
                     department=department or None,
-                    ivr_answer_ms=round((float(first["answer"]) - float(first["start"])) * 1000) if answered else None,
+                    ivr_answer_ms=calllog.answer_ms(first["start"], first["answer"]) if answered else None,
                 )
             calllog.finish_call(call, outcome_from_records(rec, self.settings), self.settings.ring_cadence_ms)
             call.source = "rebuilt"
