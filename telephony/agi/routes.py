@@ -47,15 +47,14 @@ class CallRoutes:
         number = clean_text(_cid(agi.env.get("agi_callerid")), self.settings.caller_id_max_chars)
         cid_name = clean_text(_cid(agi.env.get("agi_calleridname")), self.settings.caller_id_max_chars)
 
-        # We answer only now, ready to speak (the caller heard ringback until then), and the
-        # greeting follows at once. The caller's row is opened (and the resident looked up) on
-        # the background pool while that happens, started once ANSWER is on its way: nothing
-        # before the first word waits for the database or for that thread.
+        # The IVR's first command answers the call (the caller heard ringback until then) and
+        # plays the greeting. The caller's row is opened (and the resident looked up) on the
+        # background pool meanwhile, started once that command is on its way: nothing before
+        # the first word waits for the database or for that thread.
         answered = time.time()
         opened = _Deferred(self._background, self._open_call, uniqueid, number, cid_name, invite_ts, answered)
         agi.after_next_command(opened.start)
         try:
-            agi.answer()
             choice = HotlineIVR(agi, self.settings, self.db).run(
                 opened.result, greeted=lambda: agi.set_variable(V.GREETED, "1"))
         finally:

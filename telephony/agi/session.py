@@ -10,7 +10,7 @@ import logging
 import socket
 from collections.abc import Callable
 
-from asterisk.agi import AGI, DEFAULT_TIMEOUT, AGISIGHUPHangup
+from asterisk.agi import AGI, DEFAULT_TIMEOUT, AGIError, AGISIGHUPHangup
 
 log = logging.getLogger("telephony.agi.wire")
 
@@ -56,6 +56,11 @@ class _SocketLines:
         pass
 
 
+class MissingApplication(AGIError):
+    """EXEC named an application Asterisk has not loaded (modules.conf): not a hang-up,
+    so the route fails and the dialplan goes fail-safe."""
+
+
 def _text(line: bytes) -> str:
     # Caller IDs may hold invalid UTF-8: decode leniently, never crash on it.
     return line.decode("utf-8", "replace")
@@ -93,6 +98,19 @@ class HotlineCommands:
         did not pass is asked for as a channel variable of that name."""
         return {name: self.env[key] if (key := f"agi_arg_{i}") in self.env else self.var(name)
                 for i, name in enumerate(names, 1)}
+
+    def read_digit(self, variable: str, prompts: list[str], timeout_s: float) -> str:
+        """Play prompts in turn and take one digit, '' if none came before timeout_s after the last.
+
+        One command, app_read, carried out by Asterisk alone: a digit pressed at any moment of
+        it is kept, where one pressed between two AGI commands would be dropped. Read answers a
+        channel that is still ringing. '#' ends it without a digit, as at GET DATA.
+        """
+        options = ",".join([variable, "&".join(prompts), "1", "", "1", f"{timeout_s:g}"])
+        # A hang-up raises (result -1), as for STREAM FILE.
+        if self.execute("EXEC", "Read", _arg(options))["result"][0] == "-2":
+            raise MissingApplication("Read: app_read is not loaded")
+        return self.var(variable)
 
     # pyst2 sends file names unquoted: a data dir with a blank would split them.
     def stream_file(self, filename, escape_digits="", sample_offset=0):

@@ -9,6 +9,9 @@ QUEUE = "HOTLINE_QUEUE"  # the department queue to join; empty = fail-safe
 AGI_ERROR = "HOTLINE_AGI_ERROR"  # set when a route failed; the dialplan goes fail-safe
 GREETED = "HOTLINE_GREETED"  # the greeting was played (fail-safe doesn't replay it)
 
+# Set by Asterisk's Read() for Python
+DIGIT = "HOTLINE_DIGIT"  # the first menu digit, pressed during the greeting or the menu
+
 # Set by the dialplan for the call-end route
 HANGUP_SOURCE = "HOTLINE_HANGUP_SOURCE"  # CHANNEL(hangupsource)
 END_TS = "HOTLINE_END_TS"

@@ -220,9 +220,10 @@ class Settings(BaseSettings):
             raise ValueError("password_min_length must be at least 1")
         self.data_dir = self.data_dir.resolve()
         # The dialplan passes paths under it as application arguments (Playback, MixMonitor,
-        # AGI) and writes them into its config files: a comma would split them, a semicolon
-        # start a comment, a quote, backslash or newline garble them.
-        bad = sorted(set(str(self.data_dir)) & set(',;"\\\n\r'))
+        # AGI) and writes them into its config files: a comma would split them, an ampersand
+        # split a list of prompts (Read, Playback), a semicolon start a comment, a quote,
+        # backslash or newline garble them.
+        bad = sorted(set(str(self.data_dir)) & set(',&;"\\\n\r'))
         if bad:
             raise ValueError(f"data_dir {str(self.data_dir)!r} may not contain {' '.join(map(repr, bad))}: "
                              "Asterisk's application arguments would split on it")

@@ -8,13 +8,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from telephony.agi import variables as V
 from telephony.agi.session import SocketAGI
 from telephony.core.config import Settings
 from telephony.db.session import Database
 from telephony.directory import Unit, unit_exists
 
 log = logging.getLogger(__name__)
-DIGITS = "0123456789"
 
 
 @dataclass
@@ -34,7 +34,11 @@ class HotlineIVR:
 
     def run(self, known_unit: Callable[[], str | None], greeted: Callable[[], None]) -> IvrChoice:
         """known_unit is asked for once the caller has chosen: the lookup runs during the greeting."""
-        digit = self.agi.stream_file(self.prompt("greeting"), escape_digits=DIGITS)
+        # The answer, the greeting, the menu and the wait for a digit are one command, so no
+        # digit falls between two of them (Asterisk drops DTMF between AGI commands, and under
+        # load Python's next command can come seconds late).
+        digit = self.agi.read_digit(V.DIGIT, [self.prompt("greeting"), self.prompt("menu")],
+                                    self.settings.menu_timeout_s)
         greeted()
         category = self.choose_category(digit)
         details = self.settings.categories[category]
@@ -45,9 +49,10 @@ class HotlineIVR:
         return IvrChoice(category, details.department, details.urgency, unit)
 
     def choose_category(self, first_digit: str) -> str:
+        """first_digit is the first try's, pressed during the greeting or the menu after it."""
         digit = first_digit
         for attempt in range(self.settings.menu_attempts):
-            if not digit:
+            if attempt:
                 digit = self.agi.get_data(self.prompt("menu"), self.settings.menu_timeout_s * 1000, 1)
             if digit in self.settings.menu:
                 return self.settings.menu[digit]

@@ -3,7 +3,8 @@
 Test-only. A FakeChannel answers the commands pyst2 sends the way res_agi in
 Asterisk 22 does: arguments are split like res_agi's parse_args (quotes and
 backslashes), STREAM FILE / GET DATA check their argument count and answer
-with the digits the script says the caller pressed, GET / SET VARIABLE work
+with the digits the script says the caller pressed, EXEC Read plays its
+prompts and sets its variable to them, GET / SET VARIABLE work
 on the channel's variables. A caller hanging up between two commands is
 announced with "HANGUP" on the socket, as res_agi does for FastAGI.
 """
@@ -95,23 +96,25 @@ class FakeChannel:
 
     keys maps a prompt's base name ("greeting", "menu", "unit_room") to what
     the caller presses while it plays, one entry per time it is played:
-    a single digit for STREAM FILE, a digit string for GET DATA ("" = timeout).
+    a single digit for STREAM FILE, a digit string for GET DATA and Read ("" = timeout).
     """
 
     def __init__(self, variables: dict[str, str] | None = None,
                  keys: dict[str, Iterable[str]] | None = None,
-                 hangup_before: int | None = None, hangup_during: str | None = None):
+                 hangup_before: int | None = None, hangup_during: str | None = None,
+                 apps: Iterable[str] = ("Read",)):
         self.variables = dict(variables or {})
         self.keys = {name: deque(seq) for name, seq in (keys or {}).items()}
         self.hangup_before = hangup_before  # command index at which the caller is gone
         self.hangup_during = hangup_during  # a prompt the caller hangs up while hearing
+        self.apps = {a.upper() for a in apps}  # applications loaded (modules.conf), for EXEC
         self.commands: list[list[str]] = []  # parsed arguments of every command received
         self.raw: list[str] = []  # the command lines as sent
         self.played: list[str] = []  # prompt base names, in order
         self.prompt_paths: list[str] = []  # full prompt paths as Asterisk understood them
         self.set_log: list[tuple[str, str]] = []  # every SET VARIABLE, in order
         self.dead = False
-        self.answered = False  # ANSWER came: the caller's phone got its 200 OK
+        self.answered = False  # ANSWER or Read came: the caller's phone got its 200 OK
 
     # -- what Asterisk answers ---------------------------------------------
     def reply(self, line: str) -> str:
@@ -163,7 +166,31 @@ class FakeChannel:
             if not digits:
                 return "200 result= (timeout)"
             return f"200 result={digits}"
+        if name.startswith("EXEC ") and argv[1].upper() not in self.apps:
+            return "200 result=-2"  # res_agi: "Could not find application"
+        if name == "EXEC READ":
+            return self._read(argv[2] if len(argv) > 2 else "")
         return "510 Invalid or unknown command"
+
+    def _read(self, arglist: str) -> str:
+        """app_read: answer, play the &-joined prompts until a key comes, keep up to maxdigits
+        of it ('#' ends the input), set the variable and READSTATUS."""
+        variable, prompts, maxdigits, *_ = [*arglist.split(","), "", ""]
+        if not variable or not prompts:
+            return "200 result=-1"  # Read warns and fails without a variable
+        self.answered = True
+        key = ""
+        for path in prompts.split("&"):
+            prompt = self._played(path)
+            if prompt == self.hangup_during:
+                self.variables["READSTATUS"] = "HANGUP"
+                return self._hang_up("200 result=-1")
+            if key := self._next_key(prompt):
+                break
+        value = key.split("#", 1)[0]
+        self.variables[variable] = value[:int(maxdigits)] if maxdigits.isdigit() and int(maxdigits) else value
+        self.variables["READSTATUS"] = "OK" if key else "TIMEOUT"
+        return "200 result=0"
 
     def _hang_up(self, reply: str) -> str:
         """The caller hung up while a prompt played: -1, then the FastAGI notice."""

@@ -41,7 +41,7 @@ def test_database_defaults_to_sqlite_in_the_data_dir(tmp_path):
     assert s.db_url == f"sqlite:///{tmp_path.resolve() / 'hotline.db'}"
 
 
-@pytest.mark.parametrize("name", ["a,b", "a;b", 'a"b', "a\\b", "a\nb"])
+@pytest.mark.parametrize("name", ["a,b", "a&b", "a;b", 'a"b', "a\\b", "a\nb"])
 def test_a_data_dir_asterisk_would_split_is_refused(tmp_path, name):
     with pytest.raises(ValueError, match="data_dir"):
         load_settings(data_dir=tmp_path / name)

@@ -52,9 +52,14 @@ def test_known_resident_pressing_1_goes_to_engineering_with_unit_from_caller_id(
 
 def test_greeting_is_interruptible_by_menu_digits_and_prompts_are_full_paths(agi_server, settings):
     _, ch = call(agi_server, {"greeting": ["1"]}, callerid=KNOWN)
-    greeting = next(argv for argv in ch.commands if argv[:2] == ["STREAM", "FILE"])
-    assert greeting[2] == str(settings.prompts_dir / "greeting")
-    assert greeting[3] == "0123456789"
+    assert ch.played == ["greeting", "connect_engineering"]  # the digit cut the greeting: no menu
+    assert ch.prompt_paths[0] == str(settings.prompts_dir / "greeting")
+
+
+def test_a_hash_during_the_greeting_is_no_choice_and_the_menu_is_asked_again(agi_server, demo_db):
+    uid, ch = call(agi_server, {"greeting": ["#"], "menu": ["2"]}, callerid=KNOWN)
+    assert ch.played == ["greeting", "menu", "connect_service"]  # no "invalid": '#' ends input
+    assert row(demo_db, uid).category == "complaint"
 
 
 def test_choice_from_the_menu_prompt(agi_server, demo_db):
