@@ -40,6 +40,7 @@ from bench.instance import AGENT_PASSWORD, BenchHotline
 from bench.search import RateSearch
 from telephony.db.models import AnalysisJob, Call
 from telephony.db.session import Database
+from telephony.logging.reconcile import parse_cdr_lines
 from telephony.pbx.ami import AmiClient
 from telephony.sipp.media import Digits, Silence, Speech, build_media_pcap
 from telephony.sipp.phones import SPEECH_PCAP_DIR, resident_call
@@ -127,6 +128,26 @@ def count_events(queue_log_text: str, event: str) -> int:
     return sum(1 for line in queue_log_text.splitlines() if line.split("|")[4:5] == [event])
 
 
+def calls_reaching_asterisk(cdr_text: str) -> int:
+    """Resident calls in CDR lines: those Asterisk made a channel for, which the hotline must log.
+    An INVITE Asterisk never answered (its SIP stack overloaded) made none: no call to log."""
+    calls: dict = {}
+    parse_cdr_lines(cdr_text, calls)
+    return len(calls)
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def _text_after(path: Path, offset: int) -> str:
+    if not path.exists():
+        return ""
+    with path.open("rb") as f:
+        f.seek(offset)
+        return f.read().decode("utf-8", "replace")
+
+
 def trial_passed(calls: int, successful: int | None, failed: int | None, answered: int) -> bool:
     return (failed or 0) == 0 and (successful or 0) == calls and answered >= calls
 
@@ -137,6 +158,7 @@ class Capacity:
         self.settings = hotline.settings()
         self.db = Database(self.settings.db_url)
         self.queue_log = self.settings.asterisk_dir / "log" / "queue_log"
+        self.cdr_log = self.settings.asterisk_dir / "log" / "cdr-custom" / "Master.csv"
         self.sip_port, self.media_port = free_udp_port(), free_media_port()
         digit = next(d for d, c in self.settings.menu.items()
                      if self.settings.categories[c].department == self.settings.bench_department)
@@ -165,7 +187,7 @@ class Capacity:
         self.wait_quiet()
         self.seq += 1
         calls = max(self.plan.min_calls, round(rate * (seconds or self.plan.step_s)))
-        log_offset = self.queue_log.stat().st_size if self.queue_log.exists() else 0
+        log_offset = _size(self.queue_log)
         sipp = resident_call(
             self.hotline.remote, self.work, number=self.numbers[target], media=self.media,
             hold_ms=self.hold_ms, local_port=self.sip_port, media_port=self.media_port,
@@ -189,9 +211,7 @@ class Capacity:
         seconds = time.monotonic() - started
         cpu = {k: round(metrics.cpu_used_s(cpu_before[k], metrics.cpu_s(p)) * 1000 / calls, 1)
                for k, p in watched.items()}
-        with self.queue_log.open("rb") as f:
-            f.seek(log_offset)
-            answered = count_events(f.read().decode("utf-8", "replace"), "CONNECT")
+        answered = count_events(_text_after(self.queue_log, log_offset), "CONNECT")
         created = result.created_calls if result else _created_from_stats(sipp.path("stats.csv"))
         if target == "ours":
             self.placed_to_ours += created or 0
@@ -221,6 +241,7 @@ class Capacity:
         proc = start_pool(pool, self.settings, len(self.hotline.agents))
         try:
             rows_before = self.count(Call.id)
+            cdr_offset = _size(self.cdr_log)  # the latency step's calls came before
             idle_rss = metrics.rss_mb(self.hotline.agi_pid)
             bare = self.search("bare", RateSearch(plan.start_cps, plan.growth, plan.bisect_steps,
                                                   max_rate=plan.max_cps))
@@ -237,6 +258,7 @@ class Capacity:
             proc.stop()
         time.sleep(SETTLE_S)
         rows = self.count(Call.id) - rows_before
+        reached = calls_reaching_asterisk(_text_after(self.cdr_log, cdr_offset))
         result = {
             "plan": asdict(plan),
             "agents": len(self.hotline.agents),
@@ -246,8 +268,12 @@ class Capacity:
             "capacity_ratio": round(ours / bare, 3) if ours and bare else None,
             "trials": [asdict(t) for t in self.trials],
             "calls_placed_ours": self.placed_to_ours,
+            # Asterisk wrote a CDR for these: each must have its row, from Python or the reconciler.
+            "calls_reaching_asterisk_ours": reached,
+            # INVITEs its overloaded SIP stack never answered (SIPp: UDP retransmission timeout).
+            "calls_dropped_by_asterisk_ours": self.placed_to_ours - reached,
             "log_rows_written": rows,
-            "missing_rows": self.placed_to_ours - rows,
+            "missing_rows": reached - rows,
             "rows_rebuilt": self.count(Call.id, Call.source == "rebuilt"),
             "rows_unfinished": self.count(Call.id, Call.ended_at.is_(None)),
             "agi_rss_mb_idle": idle_rss,

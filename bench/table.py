@@ -104,7 +104,12 @@ def capacity_rows(cap: dict) -> list[tuple[str, str, str, str]]:
          f"{_num(cpu_bare.get('postgres'), ' ms')} / {_num(cpu.get('postgres'), ' ms')}", ""),
         ("capacity", "call-log rows missing / rebuilt by the reconciler",
          f"{_num(cap.get('missing_rows'))} / {_num(cap.get('rows_rebuilt'))}",
-         _goal(cap.get("missing_rows") == 0, f"0 of {cap.get('calls_placed_ours')} calls")),
+         _goal(cap.get("missing_rows") == 0, f"0 of {cap.get('calls_reaching_asterisk_ours')} calls "
+                                             "that reached Asterisk")),
+        ("capacity", "calls placed to ours / dropped by Asterisk's SIP stack, overloaded (no channel, "
+                     "nothing to log)",
+         f"{_num(cap.get('calls_placed_ours'))} / {_num(cap.get('calls_dropped_by_asterisk_ours'))}",
+         "in trials above the limit"),
         ("capacity", f"backlog of {(cap.get('soak') or {}).get('calls')} calls at ours' limit, drained: "
                      "recordings / transcription",
          f"{_num(cap.get('recordings_drained_s'), ' s')} / {_num(backlog.get('seconds'), ' s')}",

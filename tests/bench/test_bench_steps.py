@@ -69,6 +69,23 @@ def test_count_events_in_queue_log():
     assert capacity.count_events(text, "ABANDON") == 0
 
 
+def test_calls_reaching_asterisk_are_the_resident_channels_cdrs(tmp_path):
+    resident = ('"1796195180.50","1796195180.50","13800000001","""Resident"" <13800000001>","s",'
+                '"PJSIP/anonymous-00000032","PJSIP/2051-000000ec","1796195180.660552","1796195180.662300",'
+                '"1796195203.425214","ANSWERED","hotline-queue","repair;engineering;3-2-502"\n')
+    second = resident.replace("1796195180.50", "1796195181.52").replace("00000032", "00000034")
+    # The agent's leg of the first call: same linkedid, another channel; not a call of its own.
+    agent_leg = resident.replace('"1796195180.50","1796195180.50"', '"1796195180.51","1796195180.50"', 1) \
+                        .replace("PJSIP/anonymous-00000032", "PJSIP/2051-000000ec")
+    text = resident + agent_leg + second + "garbage,cut off\n"
+    assert capacity.calls_reaching_asterisk(text) == 2
+    assert capacity.calls_reaching_asterisk("") == 0
+    log = tmp_path / "Master.csv"
+    log.write_text(resident + second)
+    assert capacity.calls_reaching_asterisk(capacity._text_after(log, len(resident))) == 1
+    assert capacity._text_after(tmp_path / "none.csv", 0) == "" and capacity._size(tmp_path / "none.csv") == 0
+
+
 @pytest.mark.parametrize("calls, ok, failed, answered, passed", [
     (10, 10, 0, 10, True),
     (10, 10, 0, 9, False),  # one never reached an agent (menu or queue missed)
