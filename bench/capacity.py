@@ -40,7 +40,7 @@ from bench.instance import AGENT_PASSWORD, BenchHotline
 from bench.search import RateSearch
 from telephony.db.models import AnalysisJob, Call
 from telephony.db.session import Database
-from telephony.logging.reconcile import parse_cdr_lines
+from telephony.logging.reconcile import CDR_FILE, QUEUE_LOG_FILE, FileTail, parse_cdr_lines
 from telephony.pbx.ami import AmiClient
 from telephony.sipp.media import Digits, Silence, Speech, build_media_pcap
 from telephony.sipp.phones import SPEECH_PCAP_DIR, resident_call
@@ -136,18 +136,6 @@ def calls_reaching_asterisk(cdr_text: str) -> int:
     return len(calls)
 
 
-def _size(path: Path) -> int:
-    return path.stat().st_size if path.exists() else 0
-
-
-def _text_after(path: Path, offset: int) -> str:
-    if not path.exists():
-        return ""
-    with path.open("rb") as f:
-        f.seek(offset)
-        return f.read().decode("utf-8", "replace")
-
-
 def trial_passed(calls: int, successful: int | None, failed: int | None, answered: int) -> bool:
     return (failed or 0) == 0 and (successful or 0) == calls and answered >= calls
 
@@ -157,8 +145,8 @@ class Capacity:
         self.hotline, self.work, self.plan = hotline, work, plan
         self.settings = hotline.settings()
         self.db = Database(self.settings.db_url)
-        self.queue_log = self.settings.asterisk_dir / "log" / "queue_log"
-        self.cdr_log = self.settings.asterisk_dir / "log" / "cdr-custom" / "Master.csv"
+        log_dir = self.settings.asterisk_dir / "log"
+        self.queue_log, self.cdrs = FileTail(log_dir / QUEUE_LOG_FILE), FileTail(log_dir / CDR_FILE)
         self.sip_port, self.media_port = free_udp_port(), free_media_port()
         digit = next(d for d, c in self.settings.menu.items()
                      if self.settings.categories[c].department == self.settings.bench_department)
@@ -187,7 +175,7 @@ class Capacity:
         self.wait_quiet()
         self.seq += 1
         calls = max(self.plan.min_calls, round(rate * (seconds or self.plan.step_s)))
-        log_offset = _size(self.queue_log)
+        self.queue_log.new_text()  # what came before this trial
         sipp = resident_call(
             self.hotline.remote, self.work, number=self.numbers[target], media=self.media,
             hold_ms=self.hold_ms, local_port=self.sip_port, media_port=self.media_port,
@@ -211,7 +199,7 @@ class Capacity:
         seconds = time.monotonic() - started
         cpu = {k: round(metrics.cpu_used_s(cpu_before[k], metrics.cpu_s(p)) * 1000 / calls, 1)
                for k, p in watched.items()}
-        answered = count_events(_text_after(self.queue_log, log_offset), "CONNECT")
+        answered = count_events(self.queue_log.new_text(), "CONNECT")
         created = result.created_calls if result else _created_from_stats(sipp.path("stats.csv"))
         if target == "ours":
             self.placed_to_ours += created or 0
@@ -241,7 +229,7 @@ class Capacity:
         proc = start_pool(pool, self.settings, len(self.hotline.agents))
         try:
             rows_before = self.count(Call.id)
-            cdr_offset = _size(self.cdr_log)  # the latency step's calls came before
+            self.cdrs.new_text()  # the latency step's calls came before
             idle_rss = metrics.rss_mb(self.hotline.agi_pid)
             bare = self.search("bare", RateSearch(plan.start_cps, plan.growth, plan.bisect_steps,
                                                   max_rate=plan.max_cps))
@@ -258,7 +246,7 @@ class Capacity:
             proc.stop()
         time.sleep(SETTLE_S)
         rows = self.count(Call.id) - rows_before
-        reached = calls_reaching_asterisk(_text_after(self.cdr_log, cdr_offset))
+        reached = calls_reaching_asterisk(self.cdrs.new_text())
         result = {
             "plan": asdict(plan),
             "agents": len(self.hotline.agents),

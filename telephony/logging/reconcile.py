@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 CDR_FIELDS = ("uniqueid", "linkedid", "src", "clid", "dst", "channel", "dstchannel", "start",
               "answer", "end", "disposition", "dcontext", "userfield")
 RESIDENT_CHANNEL = "PJSIP/anonymous-"
+# Under Asterisk's log dir (asterisk/cdr_custom.conf, asterisk/logger.conf).
+CDR_FILE = Path("cdr-custom") / "Master.csv"
+QUEUE_LOG_FILE = Path("queue_log")
 
 
 @dataclass
@@ -151,8 +154,8 @@ class Reconciler:
     def __init__(self, settings: Settings, db: Database):
         self.settings, self.db = settings, db
         log_dir = settings.asterisk_dir / "log"
-        self._cdrs = FileTail(log_dir / "cdr-custom" / "Master.csv")
-        self._queue_log = FileTail(log_dir / "queue_log")
+        self._cdrs = FileTail(log_dir / CDR_FILE)
+        self._queue_log = FileTail(log_dir / QUEUE_LOG_FILE)
         self._unsettled: dict[str, CallRecords] = {}  # resident calls seen in the CDR file
         self._queue_events: dict[str, list[list[str]]] = defaultdict(list)
 
